@@ -1,0 +1,335 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"gorm.io/gorm"
+)
+
+// visible restricts a query to what readers may see at now.
+func visible(db *gorm.DB, now time.Time) *gorm.DB {
+	return db.Where("articles.status = ? AND articles.published_at <= ? AND articles.deleted_at IS NULL", StatusPublished, now)
+}
+
+// IsVisible reports whether readers may see the article at now.
+func (a *Article) IsVisible(now time.Time) bool {
+	return a.Status == StatusPublished && a.DeletedAt == nil && a.PublishedAt != nil && !a.PublishedAt.After(now)
+}
+
+// IsScheduled reports a published article whose date is still to come.
+func (a *Article) IsScheduled(now time.Time) bool {
+	return a.Status == StatusPublished && a.PublishedAt != nil && a.PublishedAt.After(now)
+}
+
+// Permalink is the article's path, /2012/11/slug/.
+func (a *Article) Permalink() string {
+	t := a.CreatedAt
+	if a.PublishedAt != nil {
+		t = *a.PublishedAt
+	}
+	t = t.UTC()
+	return fmt.Sprintf("/%04d/%02d/%s/", t.Year(), int(t.Month()), a.Slug)
+}
+
+// ArticleInput is what the editor, `fedpress post` and the importer save.
+type ArticleInput struct {
+	Title, Slug, Summary, Markdown, HTML, Format, Status, Language string
+	PublishedAt                                                    *time.Time
+	AuthorID                                                       uint
+	Tags                                                           []string // names
+	MediaIDs                                                       []uint
+	Pinned, Imported                                               bool
+	WPPostID                                                       int
+}
+
+// SaveArticle creates (a.ID == 0) or updates an article with its tags and
+// media in one transaction. The slug must be unique; use UniqueSlug first.
+func (s *Store) SaveArticle(ctx context.Context, id uint, in ArticleInput) (*Article, error) {
+	var out Article
+	err := s.Tx(ctx, func(tx *Store) error {
+		a := Article{}
+		if id != 0 {
+			if err := tx.q(ctx).First(&a, id).Error; err != nil {
+				return notFound(err, fmt.Sprintf("load article %d", id))
+			}
+		}
+		a.Title, a.Slug, a.Summary, a.Markdown, a.HTML = in.Title, in.Slug, in.Summary, in.Markdown, in.HTML
+		a.Format, a.Status, a.Language, a.PublishedAt = in.Format, in.Status, in.Language, in.PublishedAt
+		a.AuthorID, a.Pinned, a.Imported, a.WPPostID = in.AuthorID, in.Pinned, in.Imported, in.WPPostID
+		if a.Format == "" {
+			a.Format = "markdown"
+		}
+		if err := tx.q(ctx).Omit("Author", "Tags", "Media").Save(&a).Error; err != nil {
+			if IsDuplicate(err) {
+				return fmt.Errorf("save article: slug %q already used: %w", a.Slug, err)
+			}
+			return fmt.Errorf("save article %q: %w", a.Slug, err)
+		}
+		tags, err := tx.ensureTags(ctx, in.Tags)
+		if err != nil {
+			return err
+		}
+		if err := tx.q(ctx).Model(&a).Association("Tags").Replace(tags); err != nil {
+			return fmt.Errorf("set tags of article %d: %w", a.ID, err)
+		}
+		var media []Media
+		if len(in.MediaIDs) > 0 {
+			if err := tx.q(ctx).Where("id IN ?", in.MediaIDs).Find(&media).Error; err != nil {
+				return fmt.Errorf("load media of article %d: %w", a.ID, err)
+			}
+		}
+		if err := tx.q(ctx).Model(&a).Association("Media").Replace(media); err != nil {
+			return fmt.Errorf("set media of article %d: %w", a.ID, err)
+		}
+		out = a
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.ArticleByID(ctx, out.ID)
+}
+
+func (s *Store) ensureTags(ctx context.Context, names []string) ([]Tag, error) {
+	var tags []Tag
+	seen := map[string]bool{}
+	for _, n := range names {
+		n = strings.TrimSpace(n)
+		slug := TagSlug(n)
+		if n == "" || slug == "" || seen[slug] {
+			continue
+		}
+		seen[slug] = true
+		t := Tag{Name: n, Slug: slug}
+		if err := s.q(ctx).Where(Tag{Slug: slug}).Attrs(Tag{Name: n}).FirstOrCreate(&t).Error; err != nil {
+			return nil, fmt.Errorf("tag %q: %w", n, err)
+		}
+		tags = append(tags, t)
+	}
+	return tags, nil
+}
+
+// TagSlug makes a URL-safe tag slug, keeping Unicode letters (tags are often
+// in the blog's language) but no spaces or punctuation.
+func TagSlug(name string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(strings.TrimSpace(name)) {
+		switch {
+		case unicode.IsLetter(r), unicode.IsDigit(r):
+			b.WriteRune(r)
+			dash = false
+		default:
+			if !dash && b.Len() > 0 {
+				b.WriteByte('-')
+				dash = true
+			}
+		}
+	}
+	return strings.Trim(b.String(), "-")
+}
+
+func (s *Store) withRelations(ctx context.Context) *gorm.DB {
+	return s.q(ctx).Preload("Author").Preload("Tags", func(db *gorm.DB) *gorm.DB { return db.Order("tags.name") }).Preload("Media")
+}
+
+// ArticleByID loads an article with its author, tags and media.
+func (s *Store) ArticleByID(ctx context.Context, id uint) (*Article, error) {
+	var a Article
+	if err := s.withRelations(ctx).First(&a, id).Error; err != nil {
+		return nil, notFound(err, fmt.Sprintf("load article %d", id))
+	}
+	return &a, nil
+}
+
+// ArticleBySlug loads an article by slug, whatever its status.
+func (s *Store) ArticleBySlug(ctx context.Context, slug string) (*Article, error) {
+	var a Article
+	if err := s.withRelations(ctx).Where("slug = ?", slug).First(&a).Error; err != nil {
+		return nil, notFound(err, fmt.Sprintf("load article %q", slug))
+	}
+	return &a, nil
+}
+
+// UniqueSlug returns base, or base-2, base-3… so that no other article than
+// exceptID uses it.
+func (s *Store) UniqueSlug(ctx context.Context, base string, exceptID uint) (string, error) {
+	for i := 1; i < 1000; i++ {
+		cand := base
+		if i > 1 {
+			cand = base + "-" + strconv.Itoa(i)
+		}
+		var n int64
+		if err := s.q(ctx).Model(&Article{}).Where("slug = ? AND id <> ?", cand, exceptID).Count(&n).Error; err != nil {
+			return "", fmt.Errorf("check slug %q: %w", cand, err)
+		}
+		if n == 0 {
+			return cand, nil
+		}
+	}
+	return "", fmt.Errorf("no free slug for %q", base)
+}
+
+// ArticleQuery selects visible articles for listings.
+type ArticleQuery struct {
+	Now      time.Time
+	Page     int // 1-based
+	PerPage  int
+	From, To time.Time // optional published_at range [From, To)
+	TagSlug  string
+	AuthorID uint
+	Pinned   bool
+}
+
+// ListVisible returns one page of visible articles, newest first, and the total.
+func (s *Store) ListVisible(ctx context.Context, q ArticleQuery) ([]Article, int64, error) {
+	db := visible(s.q(ctx).Model(&Article{}), q.Now)
+	if !q.From.IsZero() {
+		db = db.Where("articles.published_at >= ?", q.From)
+	}
+	if !q.To.IsZero() {
+		db = db.Where("articles.published_at < ?", q.To)
+	}
+	if q.AuthorID != 0 {
+		db = db.Where("articles.author_id = ?", q.AuthorID)
+	}
+	if q.Pinned {
+		db = db.Where("articles.pinned = ?", true)
+	}
+	if q.TagSlug != "" {
+		db = db.Where("articles.id IN (SELECT article_tags.article_id FROM article_tags JOIN tags ON tags.id = article_tags.tag_id WHERE tags.slug = ?)", q.TagSlug)
+	}
+	var total int64
+	if err := db.Count(&total).Error; err != nil {
+		return nil, 0, fmt.Errorf("count articles: %w", err)
+	}
+	if q.PerPage <= 0 {
+		q.PerPage = DefaultPostsPerPage
+	}
+	if q.Page < 1 {
+		q.Page = 1
+	}
+	var as []Article
+	err := db.Preload("Author").Preload("Tags").Preload("Media").
+		Order("articles.published_at DESC, articles.id DESC").
+		Limit(q.PerPage).Offset((q.Page - 1) * q.PerPage).Find(&as).Error
+	if err != nil {
+		return nil, 0, fmt.Errorf("list articles: %w", err)
+	}
+	return as, total, nil
+}
+
+// ListAllArticles is the admin list: every article not deleted, newest first.
+func (s *Store) ListAllArticles(ctx context.Context, authorID uint) ([]Article, error) {
+	var as []Article
+	db := s.q(ctx).Preload("Author").Where("deleted_at IS NULL")
+	if authorID != 0 {
+		db = db.Where("author_id = ?", authorID)
+	}
+	if err := db.Order("COALESCE(published_at, created_at) DESC, id DESC").Find(&as).Error; err != nil {
+		return nil, fmt.Errorf("list all articles: %w", err)
+	}
+	return as, nil
+}
+
+// MonthCount is one line of the archive sidebar.
+type MonthCount struct {
+	Year, Month int
+	Count       int
+}
+
+// Time is the first instant of the month, for formatting.
+func (m MonthCount) Time() time.Time { return time.Date(m.Year, time.Month(m.Month), 1, 0, 0, 0, 0, time.UTC) }
+
+// MonthArchive counts visible articles per month, newest month first.
+func (s *Store) MonthArchive(ctx context.Context, now time.Time) ([]MonthCount, error) {
+	var dates []time.Time
+	if err := visible(s.q(ctx).Model(&Article{}), now).Order("published_at DESC").Pluck("published_at", &dates).Error; err != nil {
+		return nil, fmt.Errorf("month archive: %w", err)
+	}
+	// Grouping in Go keeps one query for SQLite and PostgreSQL; the page cache
+	// makes its cost irrelevant.
+	var out []MonthCount
+	for _, d := range dates {
+		d = d.UTC()
+		if n := len(out); n > 0 && out[n-1].Year == d.Year() && out[n-1].Month == int(d.Month()) {
+			out[n-1].Count++
+			continue
+		}
+		out = append(out, MonthCount{Year: d.Year(), Month: int(d.Month()), Count: 1})
+	}
+	return out, nil
+}
+
+// TagBySlug loads a tag.
+func (s *Store) TagBySlug(ctx context.Context, slug string) (*Tag, error) {
+	var t Tag
+	if err := s.q(ctx).Where("slug = ?", slug).First(&t).Error; err != nil {
+		return nil, notFound(err, fmt.Sprintf("load tag %q", slug))
+	}
+	return &t, nil
+}
+
+// DeleteArticle marks an article deleted; its id then answers 410 Gone.
+func (s *Store) DeleteArticle(ctx context.Context, id uint, now time.Time) error {
+	res := s.q(ctx).Model(&Article{}).Where("id = ? AND deleted_at IS NULL", id).
+		Updates(map[string]any{"status": StatusDeleted, "deleted_at": now})
+	if res.Error != nil {
+		return fmt.Errorf("delete article %d: %w", id, res.Error)
+	}
+	if res.RowsAffected == 0 {
+		return fmt.Errorf("delete article %d: %w", id, ErrNotFound)
+	}
+	return nil
+}
+
+// DueForFederation lists published, visible, non-imported articles that have
+// not been announced yet (scheduled ones whose time has come).
+func (s *Store) DueForFederation(ctx context.Context, now time.Time) ([]Article, error) {
+	var as []Article
+	err := visible(s.withRelations(ctx).Model(&Article{}), now).
+		Where("articles.federated_at IS NULL AND articles.imported = ?", false).
+		Order("articles.published_at").Limit(100).Find(&as).Error
+	if err != nil {
+		return nil, fmt.Errorf("articles due for federation: %w", err)
+	}
+	return as, nil
+}
+
+// MarkFederated sets FederatedAt if still unset and reports whether this call
+// did it, so that only one process announces an article.
+func (s *Store) MarkFederated(ctx context.Context, id uint, at time.Time) (bool, error) {
+	res := s.q(ctx).Model(&Article{}).Where("id = ? AND federated_at IS NULL", id).Update("federated_at", at)
+	if res.Error != nil {
+		return false, fmt.Errorf("mark article %d federated: %w", id, res.Error)
+	}
+	return res.RowsAffected == 1, nil
+}
+
+// ListSitemap returns every visible article (id, slug, dates) for sitemap.xml.
+func (s *Store) ListSitemap(ctx context.Context, now time.Time) ([]Article, error) {
+	var as []Article
+	if err := visible(s.q(ctx).Model(&Article{}), now).Select("id, slug, published_at, updated_at, created_at").
+		Order("published_at DESC").Find(&as).Error; err != nil {
+		return nil, fmt.Errorf("sitemap articles: %w", err)
+	}
+	return as, nil
+}
+
+// CountVisible counts articles readers can see (NodeInfo usage).
+func (s *Store) CountVisible(ctx context.Context, now time.Time) (int64, error) {
+	var n int64
+	if err := visible(s.q(ctx).Model(&Article{}), now).Count(&n).Error; err != nil {
+		return 0, fmt.Errorf("count articles: %w", err)
+	}
+	return n, nil
+}
+
+// ErrIsNotFound reports whether err wraps ErrNotFound.
+func ErrIsNotFound(err error) bool { return errors.Is(err, ErrNotFound) }
