@@ -151,10 +151,10 @@ func subsliceOffset(source, sub []byte, from int) int {
 }
 
 // encodeDestination writes dest so that goldmark reads back exactly dest.
-// Inside <...> only <, >, \ and & are special; the bare form additionally
-// cannot hold spaces or parentheses, so such values switch to <...>.
+// Values with spaces (or empty ones) need the <...> form; parentheses are
+// escaped in the bare form, and control characters are percent-encoded.
 func encodeDestination(dest string, angled bool) string {
-	needAngle := dest == "" || strings.ContainsAny(dest, " \t")
+	needAngle := dest == "" || strings.Contains(dest, " ")
 	var b strings.Builder
 	if needAngle && !angled {
 		b.WriteByte('<')
@@ -166,7 +166,11 @@ func encodeDestination(dest string, angled bool) string {
 			// Line breaks would end the destination; percent-encoding is
 			// what the renderer would produce anyway.
 			fmt.Fprintf(&b, "%%%02X", c)
-		case c == '<' || c == '>' || c == '\\' || c == '&':
+		case c == '&':
+			// Goldmark unescapes backslashes before resolving entities, so
+			// `\&amp;` would still decode to "&"; only an entity is exact.
+			b.WriteString("&amp;")
+		case c == '<' || c == '>' || c == '\\':
 			b.WriteByte('\\')
 			b.WriteByte(c)
 		case (c == '(' || c == ')') && !(needAngle || angled):

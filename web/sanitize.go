@@ -59,8 +59,8 @@ func newArticlePolicy() *bluemonday.Policy {
 	// nofollow, and rel="me" must survive for fediverse profile verification.
 	p.RequireNoFollowOnLinks(false)
 	p.AllowAttrs("rel").Matching(bluemonday.SpaceSeparatedTokens).OnElements("a")
-	// UGC's id pattern is unanchored; anchor it (heading and footnote ids).
-	p.AllowAttrs("id").Matching(reID).Globally()
+	// UGC already allows id, but with an unanchored pattern, and bluemonday
+	// ORs patterns; fixArticleTag enforces reID instead.
 
 	p.AllowAttrs("class").Matching(reLanguage).OnElements("code")
 	p.AllowAttrs("class").Matching(reFootnoteA).OnElements("a")
@@ -133,9 +133,13 @@ func fixRemoteTag(t *html.Token) bool {
 	return true
 }
 
-// fixArticleTag drops inputs that are not task-list checkboxes and makes
-// the rest read-only.
+// fixArticleTag enforces what bluemonday cannot express: ids must be
+// plain tokens (heading and footnote anchors), and inputs must be
+// task-list checkboxes, which are made read-only.
 func fixArticleTag(t *html.Token) bool {
+	t.Attr = slices.DeleteFunc(t.Attr, func(a html.Attribute) bool {
+		return a.Key == "id" && !reID.MatchString(a.Val)
+	})
 	if t.Data != "input" {
 		return true
 	}

@@ -1,7 +1,6 @@
 package web
 
 import (
-	"io"
 	"regexp"
 	"strings"
 	"unicode"
@@ -48,10 +47,7 @@ func PlainText(s string) string {
 	for {
 		tt := z.Next()
 		if tt == html.ErrorToken {
-			if z.Err() == io.EOF {
-				break
-			}
-			break // the tokenizer only fails on read errors; strings.Reader has none
+			break // io.EOF: a strings.Reader has no other errors
 		}
 		tok := z.Token()
 		if skipDepth > 0 {
@@ -221,8 +217,9 @@ func Slugify(s string) string {
 		case r < utf8.RuneSelf && (r >= 'a' && r <= 'z' || r >= '0' && r <= '9'):
 			b.WriteRune(r)
 			dash = false
-		case r == '\'' || r == '’':
-			// Apostrophes join words: "don't" → "dont", not "don-t".
+		case r == '\'' || r == '’' || unicode.Is(unicode.Mn, r):
+			// Apostrophes join words ("don't" → "dont", not "don-t"), and
+			// combining accents of decomposed text just drop off the letter.
 		default:
 			if t, ok := translit[r]; ok {
 				b.WriteString(t)

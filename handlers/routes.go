@@ -1,0 +1,97 @@
+package handlers
+
+import (
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+)
+
+// Routes registers every route of the server, in one place.
+func (s *Server) Routes(e *echo.Echo) {
+	e.HTTPErrorHandler = s.errorHandler
+	e.Pre(middleware.AddTrailingSlashWithConfig(middleware.TrailingSlashConfig{
+		RedirectCode: 301,
+		Skipper:      trailingSlashSkipper,
+	}))
+	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true}))
+	e.Use(s.requestLog)
+	e.Use(s.metricsMiddleware)
+
+	// Operations.
+	e.GET("/healthz", s.healthShow)
+	e.GET("/readyz", s.readyShow)
+	e.GET("/metrics", s.metricsShow)
+
+	// Reading the blog.
+	e.GET("/", s.homeShow)
+	e.GET("/:year/", s.archiveYearShow)
+	e.GET("/:year/:month/", s.archiveMonthShow)
+	e.GET("/:year/:month/:slug/", s.articleShow)
+	e.GET("/:year/:month/:day/:slug/", s.legacyRedirect) // WordPress /2012/11/17/slug/
+	e.POST("/:year/:month/:slug/comments", s.commentCreate)
+	e.GET("/tag/:slug/", s.tagShow)
+	e.GET("/@:username/", s.profileShow)
+	e.GET("/feed.xml", s.feedRSS)
+	e.GET("/atom.xml", s.feedAtom)
+	e.GET("/comments/feed.xml", s.feedComments)
+	e.GET("/sitemap.xml", s.sitemapShow)
+	e.GET("/robots.txt", s.robotsShow)
+	e.GET("/media/:name", s.mediaShow)
+	e.GET("/static/*", s.staticShow)
+
+	// First-run setup and the admin area.
+	e.GET("/setup", s.setupShow)
+	e.POST("/setup", s.setupCreate)
+	e.GET("/admin/login", s.loginShow)
+	e.POST("/admin/login", s.loginCreate)
+	admin := e.Group("/admin", s.requireLogin, s.csrfCheck)
+	admin.POST("/logout", s.logoutCreate)
+	admin.GET("/", s.dashboardShow)
+	admin.GET("/articles/", s.adminArticlesList)
+	admin.GET("/articles/new/", s.articleNew)
+	admin.POST("/articles", s.articleCreate)
+	admin.GET("/articles/:id/edit/", s.articleEdit)
+	admin.POST("/articles/:id", s.articleUpdate)
+	admin.POST("/articles/:id/delete", s.articleDelete)
+	admin.GET("/articles/:id/deliveries/", s.deliveriesShow)
+	admin.POST("/preview", s.articlePreview)
+	admin.GET("/media/", s.mediaList)
+	admin.POST("/media", s.mediaCreate)
+	admin.GET("/comments/", s.commentsList)
+	admin.POST("/comments/:id/status", s.commentModerate)
+	admin.POST("/comments/:id/reply", s.commentReply)
+	admin.POST("/comments/:id/edit", s.commentEditReply)
+	admin.GET("/messages/", s.messagesList)
+	admin.GET("/followers/", s.followersList)
+	admin.POST("/followers/:id/status", s.followerModerate)
+	admin.GET("/blocks/", s.blocksList)
+	admin.POST("/blocks", s.blockCreate)
+	admin.POST("/blocks/:id/delete", s.blockDelete)
+	admin.GET("/settings/", s.settingsShow)
+	admin.POST("/settings", s.settingsUpdate)
+	admin.GET("/profile/", s.profileEdit)
+	admin.POST("/profile", s.profileUpdate)
+
+	// ActivityPub, discovery and interaction endpoints.
+	e.GET("/.well-known/webfinger", s.webfingerShow)
+	e.GET("/.well-known/host-meta", s.hostMetaShow)
+	e.GET("/.well-known/host-meta.json", s.hostMetaJSONShow)
+	e.GET("/.well-known/nodeinfo", s.nodeinfoIndexShow)
+	e.GET("/nodeinfo/:version", s.nodeinfoShow)
+	e.GET("/actor", s.instanceActorShow)
+	e.POST("/actor/inbox", s.inboxCreate)
+	e.POST("/inbox", s.inboxCreate)
+	e.GET("/users/:username", s.actorShow)
+	e.POST("/users/:username/inbox", s.inboxCreate)
+	e.GET("/users/:username/outbox", s.outboxShow)
+	e.GET("/users/:username/followers", s.followersShow)
+	e.GET("/users/:username/following", s.followingShow)
+	e.GET("/users/:username/featured", s.featuredShow)
+	e.GET("/articles/:id", s.articleObjectShow)
+	e.GET("/articles/:id/:collection", s.articleCollectionShow) // replies, likes, shares, context
+	e.GET("/comments/:id", s.commentObjectShow)
+	e.GET("/activities/:kind/:id/:version", s.activityShow)
+	e.GET("/authorize_interaction", s.authorizeInteraction)
+	e.POST("/interact", s.interactCreate) // "Reply from your own instance"
+	e.POST("/xmlrpc", s.pingbackCreate)
+	e.POST("/webmention", s.webmentionCreate)
+}

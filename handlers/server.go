@@ -1,0 +1,49 @@
+// Package handlers holds the HTTP routes and thin handlers. It is the only
+// package importing Echo.
+package handlers
+
+import (
+	"log/slog"
+	"time"
+
+	"fedpress/federation"
+	"fedpress/models"
+	"fedpress/web"
+)
+
+// Config is what handlers need to know of the deployment.
+type Config struct {
+	URLs              federation.URLs
+	MaxUploadBytes    int64
+	SecureCookies     bool   // Secure flag on the session cookie (https base URL)
+	MetricsToken      string // bearer token for /metrics; empty with MetricsEnabled=false disables it
+	MetricsEnabled    bool
+	AllowPrivatePeers bool
+	Version           string
+}
+
+// Server carries the dependencies of every handler; no globals, so tests run
+// many servers in one process.
+type Server struct {
+	Store *models.Store
+	Fed   *federation.Service
+	Views *web.Views
+	Media web.MediaStore
+	Cfg   Config
+	Log   *slog.Logger
+	Now   func() time.Time
+
+	loginLimiter *loginLimiter
+}
+
+// New builds a Server.
+func New(store *models.Store, fed *federation.Service, views *web.Views, media web.MediaStore, cfg Config, log *slog.Logger) *Server {
+	if cfg.MaxUploadBytes <= 0 {
+		cfg.MaxUploadBytes = 10 << 20
+	}
+	return &Server{
+		Store: store, Fed: fed, Views: views, Media: media, Cfg: cfg, Log: log,
+		Now:          func() time.Time { return time.Now().UTC() },
+		loginLimiter: newLoginLimiter(),
+	}
+}
