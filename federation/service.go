@@ -28,11 +28,21 @@ type Service struct {
 	store *models.Store
 	log   *slog.Logger
 	now   func() time.Time
+	// kick wakes the delivery workers when rows are queued in this process.
+	kick chan struct{}
 }
 
 // NewService builds the federation service.
 func NewService(cfg Config, store *models.Store, log *slog.Logger) (*Service, error) {
-	return &Service{cfg: cfg, store: store, log: log, now: func() time.Time { return time.Now().UTC() }}, nil
+	return &Service{cfg: cfg, store: store, log: log, now: func() time.Time { return time.Now().UTC() }, kick: make(chan struct{}, 1)}, nil
+}
+
+// wake nudges the delivery workers without blocking.
+func (s *Service) wake() {
+	select {
+	case s.kick <- struct{}{}:
+	default:
+	}
 }
 
 // URLs returns the URL builder.

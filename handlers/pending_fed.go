@@ -1,6 +1,7 @@
 package handlers
 
 import "github.com/labstack/echo/v4"
+import "fedpress/models"
 
 // PENDING: each handler below is replaced by its real file (one per noun_verb); this file must be empty and deleted before a submission.
 func (s *Server) deliveriesShow(c echo.Context) error { return echo.ErrNotImplemented }
@@ -32,3 +33,5 @@ func (s *Server) authorizeInteraction(c echo.Context) error { return echo.ErrNot
 func (s *Server) interactCreate(c echo.Context) error { return echo.ErrNotImplemented }
 func (s *Server) pingbackCreate(c echo.Context) error { return echo.ErrNotImplemented }
 func (s *Server) webmentionCreate(c echo.Context) error { return echo.ErrNotImplemented }
+func (s *Server) articleAS2(c echo.Context, a *models.Article) error { return echo.ErrNotImplemented }
+func (s *Server) profileAS2(c echo.Context, username string) error { return echo.ErrNotImplemented }

@@ -62,3 +62,27 @@ func (s *Store) CountAuthors(ctx context.Context) (int64, error) {
 	}
 	return n, nil
 }
+
+// reservedUsernames would collide with routes or the blog's own accounts.
+var reservedUsernames = map[string]bool{
+	"admin": true, "actor": true, "inbox": true, "users": true, "setup": true, "static": true,
+	"media": true, "tag": true, "feed": true, "api": true, "root": true, "instance": true,
+	"webmaster": true, "postmaster": true, "comments": true, "articles": true, "activities": true,
+}
+
+// ValidUsername checks a new author's username: 1-30 of a-z, 0-9 and _, not
+// reserved and not the blog actor's handle.
+func ValidUsername(u, blogUsername string) error {
+	if len(u) == 0 || len(u) > 30 {
+		return fmt.Errorf("username must have 1 to 30 characters")
+	}
+	for _, r := range u {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_') {
+			return fmt.Errorf("username may only use a-z, 0-9 and _")
+		}
+	}
+	if reservedUsernames[u] || u == strings.ToLower(blogUsername) {
+		return fmt.Errorf("username %q is reserved", u)
+	}
+	return nil
+}

@@ -8,11 +8,11 @@ import (
 
 func TestRenderMarkdown(t *testing.T) {
 	tests := []struct {
-		name    string
-		src     string
-		want    string   // exact output, when set
-		has     []string // substrings that must appear
-		hasNot  []string // substrings that must not appear
+		name   string
+		src    string
+		want   string   // exact output, when set
+		has    []string // substrings that must appear
+		hasNot []string // substrings that must not appear
 	}{
 		{
 			name: "titled image alone becomes figure",
@@ -35,9 +35,9 @@ func TestRenderMarkdown(t *testing.T) {
 			want: `<p>Look: <img src="photo.jpg" alt="alt" title="Caption" loading="lazy"> here</p>` + "\n",
 		},
 		{
-			name: "blank title is no caption",
-			src:  `![alt](photo.jpg "  ")`,
-			has:  []string{"<p><img"},
+			name:   "blank title is no caption",
+			src:    `![alt](photo.jpg "  ")`,
+			has:    []string{"<p><img"},
 			hasNot: []string{"<figure>"},
 		},
 		{

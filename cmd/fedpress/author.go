@@ -1,0 +1,75 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"fedpress/federation"
+	"fedpress/models"
+)
+
+// cmdAuthorAdd creates an author from a script: the password comes on stdin
+// so it never shows in the process list.
+func cmdAuthorAdd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	var cfg config
+	fs := newFlagSet("fedpress author add", stderr, &cfg, false)
+	username := fs.String("username", "", "login and fediverse handle (a-z, 0-9, _)")
+	name := fs.String("name", "", "display name")
+	pwStdin := fs.Bool("password-stdin", false, "read the password from the first line of standard input")
+	if err := parseFlags(fs, args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	if *username == "" || *name == "" || !*pwStdin {
+		return fmt.Errorf("%w: --username, --name and --password-stdin are required", errUsage)
+	}
+	line, err := bufio.NewReader(stdin).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("read password: %w", err)
+	}
+	password := strings.TrimRight(line, "\r\n")
+	if len(password) < 10 {
+		return fmt.Errorf("%w: the password needs at least 10 characters", errUsage)
+	}
+	if err := cfg.validate(); err != nil {
+		return err
+	}
+	store, st, err := openStore(ctx, &cfg)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	u := strings.ToLower(*username)
+	if err := models.ValidUsername(u, st.BlogUsername); err != nil {
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
+	if err != nil {
+		return fmt.Errorf("hash password: %w", err)
+	}
+	priv, pub, err := federation.GenerateKeyPair()
+	if err != nil {
+		return err
+	}
+	a := &models.Author{Username: u, Name: *name, PasswordHash: string(hash), PrivateKeyPEM: priv, PublicKeyPEM: pub}
+	if err := store.CreateAuthor(ctx, a); err != nil {
+		return err
+	}
+	// The setup URL is for the first author only; a scripted one closes it.
+	if st.SetupToken != "" {
+		if _, err := store.ConsumeSetupToken(ctx, st.SetupToken); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintf(stdout, "author %s created (@%s)\n", a.Username, a.Username)
+	return nil
+}

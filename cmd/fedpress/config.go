@@ -1,0 +1,150 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"fedpress/federation"
+	"fedpress/models"
+)
+
+// config is every setting, from flags or the environment variable of the
+// same name (FEDPRESS_ + upper-case flag with _ for -); a flag wins.
+type config struct {
+	Addr              string
+	BaseURL           string
+	Data              string
+	DatabaseURL       string
+	AllowPrivatePeers bool
+	LogFormat         string
+	LogLevel          string
+	NoWorker          bool
+	MetricsToken      string
+	Metrics           bool
+	MaxUploadMB       int
+	Workers           int
+	PerHost           int
+}
+
+// flagSet registers the flags a command uses; common ones are always there.
+func newFlagSet(name string, stderr io.Writer, cfg *config, server bool) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.StringVar(&cfg.Data, "data", "./data", "data folder: SQLite database, media and keys (env FEDPRESS_DATA)")
+	fs.StringVar(&cfg.DatabaseURL, "database-url", "", "postgres://… DSN to use PostgreSQL; empty = SQLite in the data folder (env FEDPRESS_DATABASE_URL)")
+	fs.StringVar(&cfg.BaseURL, "base-url", "", "public URL of the blog, used in every absolute link and ActivityPub id; never change it once you have followers (env FEDPRESS_BASE_URL; default http://ADDR)")
+	fs.StringVar(&cfg.LogFormat, "log-format", "text", "log format: text or json (env FEDPRESS_LOG_FORMAT)")
+	fs.StringVar(&cfg.LogLevel, "log-level", "info", "log level: debug, info, warn, error (env FEDPRESS_LOG_LEVEL)")
+	fs.BoolVar(&cfg.AllowPrivatePeers, "allow-private-peers", false, "allow plain http and loopback/private peers: for tests and local trials only (env FEDPRESS_ALLOW_PRIVATE_PEERS)")
+	if server {
+		fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:8080", "address to listen on (env FEDPRESS_ADDR)")
+		fs.BoolVar(&cfg.NoWorker, "no-worker", false, "serve only: run no background work (env FEDPRESS_NO_WORKER)")
+		fs.BoolVar(&cfg.Metrics, "metrics", true, "serve Prometheus metrics at /metrics (env FEDPRESS_METRICS)")
+		fs.StringVar(&cfg.MetricsToken, "metrics-token", "", "require this bearer token for /metrics (env FEDPRESS_METRICS_TOKEN)")
+		fs.IntVar(&cfg.MaxUploadMB, "max-upload-mb", 10, "largest image upload in MiB (env FEDPRESS_MAX_UPLOAD_MB)")
+		fs.IntVar(&cfg.Workers, "workers", 32, "concurrent deliveries (env FEDPRESS_WORKERS)")
+		fs.IntVar(&cfg.PerHost, "per-host", 4, "concurrent deliveries per remote host (env FEDPRESS_PER_HOST)")
+	}
+	return fs
+}
+
+// parseFlags applies environment defaults, then the command line.
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	var envErr error
+	fs.VisitAll(func(f *flag.Flag) {
+		env := "FEDPRESS_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
+		if v, ok := os.LookupEnv(env); ok && envErr == nil {
+			if err := f.Value.Set(v); err != nil {
+				envErr = fmt.Errorf("%s=%q: %w", env, v, err)
+			}
+		}
+	})
+	if envErr != nil {
+		return envErr
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return err
+		}
+		return fmt.Errorf("%w: %v", errUsage, err)
+	}
+	return nil
+}
+
+func (c *config) validate() error {
+	if c.LogFormat != "text" && c.LogFormat != "json" {
+		return fmt.Errorf("%w: --log-format must be text or json, not %q", errUsage, c.LogFormat)
+	}
+	if c.BaseURL == "" {
+		c.BaseURL = "http://" + c.Addr
+	}
+	if _, err := federation.NewURLs(c.BaseURL); err != nil {
+		return fmt.Errorf("%w: --base-url: %v", errUsage, err)
+	}
+	if c.MaxUploadMB < 0 {
+		return fmt.Errorf("%w: --max-upload-mb must be positive", errUsage)
+	}
+	return nil
+}
+
+func (c *config) logger(w io.Writer) *slog.Logger {
+	var lvl slog.Level
+	if err := lvl.UnmarshalText([]byte(c.LogLevel)); err != nil {
+		lvl = slog.LevelInfo
+	}
+	opts := &slog.HandlerOptions{Level: lvl}
+	if c.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// checkDataDir makes sure the data folder exists and is writable, so a bad
+// folder fails at start with a clear message rather than at the first upload.
+func checkDataDir(dir string) error {
+	if err := os.MkdirAll(filepath.Join(dir, "media"), 0o750); err != nil {
+		return fmt.Errorf("data folder %s: %w", dir, err)
+	}
+	f, err := os.CreateTemp(dir, ".write-test-*")
+	if err != nil {
+		return fmt.Errorf("data folder %s is not writable: %w", dir, err)
+	}
+	f.Close()
+	return os.Remove(f.Name())
+}
+
+// openStore opens the database of cfg and makes sure the settings row (with
+// the blog and instance keys) exists.
+func openStore(ctx context.Context, cfg *config) (*models.Store, *models.Settings, error) {
+	if !models.IsPostgresURL(cfg.DatabaseURL) {
+		if err := checkDataDir(cfg.Data); err != nil {
+			return nil, nil, err
+		}
+	} else if err := os.MkdirAll(filepath.Join(cfg.Data, "media"), 0o750); err != nil {
+		return nil, nil, fmt.Errorf("media folder: %w", err)
+	}
+	store, err := models.Open(ctx, models.Options{DatabaseURL: cfg.DatabaseURL, DataDir: cfg.Data})
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := store.EnsureSettings(ctx, func() (string, string, string, string, error) {
+		bp, bpub, err := federation.GenerateKeyPair()
+		if err != nil {
+			return "", "", "", "", err
+		}
+		ip, ipub, err := federation.GenerateKeyPair()
+		return bp, bpub, ip, ipub, err
+	})
+	if err != nil {
+		store.Close()
+		return nil, nil, err
+	}
+	return store, st, nil
+}

@@ -1,0 +1,287 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"fedpress/federation"
+	"fedpress/models"
+	"fedpress/web"
+)
+
+// frontMatter is the YAML header of a Markdown file for `fedpress post`.
+type frontMatter struct {
+	Title   string     `yaml:"title"`
+	Slug    string     `yaml:"slug"`
+	Date    *time.Time `yaml:"date"`
+	Tags    []string   `yaml:"tags"`
+	Summary string     `yaml:"summary"`
+	Draft   bool       `yaml:"draft"`
+	Author  string     `yaml:"author"`
+	// Images gives alt text and captions to local images by path; images
+	// referenced in the body are uploaded whether listed or not.
+	Images []struct {
+		Path    string `yaml:"path"`
+		Alt     string `yaml:"alt"`
+		Caption string `yaml:"caption"`
+	} `yaml:"images"`
+	Pinned bool `yaml:"pinned"`
+}
+
+// parsePost splits a file into front matter and Markdown body.
+func parsePost(data []byte) (frontMatter, string, error) {
+	var fm frontMatter
+	text := strings.ReplaceAll(string(data), "\r\n", "\n")
+	text = strings.TrimPrefix(text, "\ufeff")
+	if !strings.HasPrefix(text, "---\n") {
+		return fm, "", errors.New("missing front matter: the file must start with a line '---'")
+	}
+	rest := text[4:]
+	end := strings.Index(rest, "\n---\n")
+	body := ""
+	switch {
+	case end >= 0:
+		body = rest[end+5:]
+	case strings.HasSuffix(rest, "\n---"):
+		end = len(rest) - 4
+	default:
+		return fm, "", errors.New("front matter is not closed by a line '---'")
+	}
+	if err := yaml.Unmarshal([]byte(rest[:end]), &fm); err != nil {
+		return fm, "", fmt.Errorf("front matter: %w", err)
+	}
+	if strings.TrimSpace(fm.Title) == "" {
+		return fm, "", errors.New("front matter: title is required")
+	}
+	return fm, body, nil
+}
+
+// cmdPost publishes (or updates, when the slug exists) a Markdown file. It
+// writes to the same database and media folder as `serve`, which may be
+// running: the running server's workers deliver what this command queues.
+func cmdPost(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var cfg config
+	fs := newFlagSet("fedpress post", stderr, &cfg, false)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: fedpress post [flags] FILE.md\n\nFront matter (YAML): title, slug, date, tags, summary, draft, author, images (path, alt, caption).")
+		fs.PrintDefaults()
+	}
+	if err := parseFlags(fs, args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	if fs.NArg() != 1 {
+		fs.Usage()
+		return errUsage
+	}
+	file := fs.Arg(0)
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", file, err)
+	}
+	fm, body, err := parsePost(data)
+	if err != nil {
+		return fmt.Errorf("%s: %w", file, err)
+	}
+	if cfg.BaseURL == "" {
+		cfg.Addr = "127.0.0.1:8080"
+	}
+	if err := cfg.validate(); err != nil {
+		return err
+	}
+	store, _, err := openStore(ctx, &cfg)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	art, err := publishFile(ctx, store, web.DirStore{Dir: filepath.Join(cfg.Data, "media")}, filepath.Dir(file), fm, body, time.Now().UTC())
+	if err != nil {
+		return fmt.Errorf("%s: %w", file, err)
+	}
+	urls, _ := federation.NewURLs(cfg.BaseURL)
+	fed, err := federation.NewService(federation.Config{URLs: urls, AllowPrivatePeers: cfg.AllowPrivatePeers}, store, cfg.logger(stderr).With("cmd", "post"))
+	if err != nil {
+		return err
+	}
+	if err := fed.ArticleSaved(ctx, art.ID); err != nil {
+		return fmt.Errorf("federate %s: %w", art.Slug, err)
+	}
+	fmt.Fprintln(stdout, urls.Abs(art.Permalink()))
+	return nil
+}
+
+// publishFile uploads the local images of body, renders it and saves the
+// article, updating the one with the same slug if there is one.
+func publishFile(ctx context.Context, store *models.Store, media web.MediaStore, dir string, fm frontMatter, body string, now time.Time) (*models.Article, error) {
+	var author *models.Author
+	var err error
+	if fm.Author != "" {
+		author, err = store.AuthorByUsername(ctx, fm.Author)
+	} else {
+		var as []models.Author
+		as, err = store.ListAuthors(ctx)
+		if err == nil && len(as) == 0 {
+			err = errors.New("no author yet: create one with `fedpress author add` or the setup URL")
+		}
+		if err == nil {
+			author = &as[0]
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("author: %w", err)
+	}
+	meta := map[string][2]string{}
+	for _, im := range fm.Images {
+		meta[filepath.Clean(im.Path)] = [2]string{im.Alt, im.Caption}
+	}
+	uploaded := map[string]*models.Media{}
+	var uploadErr error
+	body = web.RewriteImageSrc(body, func(src string) (string, bool) {
+		if uploadErr != nil || isRemoteOrMedia(src) {
+			return "", false
+		}
+		m, err := uploadLocalImage(ctx, store, media, dir, src, author.ID, meta)
+		if err != nil {
+			uploadErr = err
+			return "", false
+		}
+		uploaded[m.Path] = m
+		return "/media/" + m.Path, true
+	})
+	if uploadErr != nil {
+		return nil, uploadErr
+	}
+	// Images listed in front matter but not used in the body are attached too.
+	for _, im := range fm.Images {
+		if _, used := uploaded[im.Path]; used || isRemoteOrMedia(im.Path) {
+			continue
+		}
+		m, err := uploadLocalImage(ctx, store, media, dir, im.Path, author.ID, meta)
+		if err != nil {
+			return nil, err
+		}
+		uploaded[m.Path] = m
+	}
+	html, mediaIDs, err := renderWithMedia(ctx, store, body)
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range uploaded {
+		mediaIDs = appendUnique(mediaIDs, m.ID)
+	}
+	slug := fm.Slug
+	if slug == "" {
+		slug = web.Slugify(fm.Title)
+	}
+	var id uint
+	published := fm.Date
+	if existing, err := store.ArticleBySlug(ctx, slug); err == nil {
+		id = existing.ID
+		if published == nil {
+			published = existing.PublishedAt
+		}
+	} else if !models.ErrIsNotFound(err) {
+		return nil, err
+	}
+	if published == nil {
+		published = &now
+	}
+	status := models.StatusPublished
+	if fm.Draft {
+		status = models.StatusDraft
+	}
+	p := published.UTC()
+	return store.SaveArticle(ctx, id, models.ArticleInput{
+		Title: fm.Title, Slug: slug, Summary: fm.Summary, Markdown: body, HTML: html, Format: "markdown",
+		Status: status, PublishedAt: &p, AuthorID: author.ID, Tags: fm.Tags, MediaIDs: mediaIDs, Pinned: fm.Pinned,
+	})
+}
+
+func isRemoteOrMedia(src string) bool {
+	return strings.Contains(src, "://") || strings.HasPrefix(src, "/media/") || strings.HasPrefix(src, "data:")
+}
+
+// uploadLocalImage stores a local file as media, named by its content hash
+// so that posting the same file again reuses the same media row.
+func uploadLocalImage(ctx context.Context, store *models.Store, media web.MediaStore, dir, src string, authorID uint, meta map[string][2]string) (*models.Media, error) {
+	p := src
+	if !filepath.IsAbs(p) {
+		p = filepath.Join(dir, src)
+	}
+	data, err := os.ReadFile(p)
+	if err != nil {
+		return nil, fmt.Errorf("image %s: %w", src, err)
+	}
+	info, err := web.SniffImage(data)
+	if err != nil {
+		return nil, fmt.Errorf("image %s: %w", src, err)
+	}
+	sum := sha256.Sum256(data)
+	name := hex.EncodeToString(sum[:12]) + info.Ext
+	if m, err := store.MediaByPath(ctx, name); err == nil {
+		return m, nil
+	}
+	if err := media.Put(name, bytes.NewReader(data)); err != nil {
+		return nil, err
+	}
+	m := &models.Media{AuthorID: authorID, Path: name, MimeType: info.MimeType, Width: info.Width, Height: info.Height, Size: int64(len(data))}
+	if am, ok := meta[filepath.Clean(src)]; ok {
+		m.Alt, m.Caption = am[0], am[1]
+	}
+	if err := store.CreateMedia(ctx, m); err != nil {
+		return nil, err
+	}
+	return m, nil
+}
+
+// renderWithMedia renders Markdown with image sizes from the media table and
+// returns the ids of the media it references.
+func renderWithMedia(ctx context.Context, store *models.Store, body string) (string, []uint, error) {
+	var paths []string
+	for _, ref := range web.ImageRefs(body) {
+		if name, ok := strings.CutPrefix(ref.Src, "/media/"); ok {
+			paths = append(paths, name)
+		}
+	}
+	ms, err := store.MediaByPaths(ctx, paths)
+	if err != nil {
+		return "", nil, err
+	}
+	byPath := map[string]models.Media{}
+	var ids []uint
+	for _, m := range ms {
+		byPath["/media/"+m.Path] = m
+		ids = append(ids, m.ID)
+	}
+	html, err := web.RenderMarkdownOpts(body, web.MarkdownOptions{ImageSize: func(src string) (int, int, bool) {
+		m, ok := byPath[src]
+		return m.Width, m.Height, ok && m.Width > 0
+	}})
+	if err != nil {
+		return "", nil, fmt.Errorf("render markdown: %w", err)
+	}
+	return html, ids, nil
+}
+
+func appendUnique(ids []uint, id uint) []uint {
+	for _, x := range ids {
+		if x == id {
+			return ids
+		}
+	}
+	return append(ids, id)
+}
