@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"fedpress/models"
 )
 
@@ -20,6 +22,8 @@ type Config struct {
 	Workers, PerHost int
 	// Instance names the process in claimed queue rows.
 	Instance string
+	// Registry receives the federation metrics; nil leaves them unregistered.
+	Registry prometheus.Registerer
 }
 
 // Service is the federation side of one server process.
@@ -30,11 +34,13 @@ type Service struct {
 	now   func() time.Time
 	// kick wakes the delivery workers when rows are queued in this process.
 	kick chan struct{}
+	// Metrics count what federation does; always non-nil.
+	Metrics *Metrics
 }
 
 // NewService builds the federation service.
 func NewService(cfg Config, store *models.Store, log *slog.Logger) (*Service, error) {
-	return &Service{cfg: cfg, store: store, log: log, now: func() time.Time { return time.Now().UTC() }, kick: make(chan struct{}, 1)}, nil
+	return &Service{cfg: cfg, store: store, log: log, now: func() time.Time { return time.Now().UTC() }, kick: make(chan struct{}, 1), Metrics: NewMetrics(cfg.Registry)}, nil
 }
 
 // wake nudges the delivery workers without blocking.
@@ -53,6 +59,9 @@ func (s *Service) Run(ctx context.Context) error {
 	<-ctx.Done()
 	return nil
 }
+
+// runInbox processes stored inbox items until ctx ends (inbox engineer).
+func (s *Service) runInbox(ctx context.Context) { <-ctx.Done() }
 
 // ArticleSaved federates a created, published or edited article: Create when
 // it becomes visible for the first time, Update afterwards.
