@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"fedpress/federation"
 	"fedpress/models"
 	"fedpress/web"
@@ -20,6 +22,8 @@ type Config struct {
 	MetricsEnabled    bool
 	AllowPrivatePeers bool
 	Version           string
+	// Registry collects metrics for /metrics; nil disables them.
+	Registry *prometheus.Registry
 }
 
 // Server carries the dependencies of every handler; no globals, so tests run
@@ -34,6 +38,7 @@ type Server struct {
 	Now   func() time.Time
 
 	loginLimiter *loginLimiter
+	metrics      *httpMetrics
 }
 
 // New builds a Server.
@@ -45,5 +50,6 @@ func New(store *models.Store, fed *federation.Service, views *web.Views, media w
 		Store: store, Fed: fed, Views: views, Media: media, Cfg: cfg, Log: log,
 		Now:          func() time.Time { return time.Now().UTC() },
 		loginLimiter: newLoginLimiter(),
+		metrics:      newHTTPMetrics(cfg.Registry),
 	}
 }

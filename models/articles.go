@@ -245,7 +245,9 @@ type MonthCount struct {
 }
 
 // Time is the first instant of the month, for formatting.
-func (m MonthCount) Time() time.Time { return time.Date(m.Year, time.Month(m.Month), 1, 0, 0, 0, 0, time.UTC) }
+func (m MonthCount) Time() time.Time {
+	return time.Date(m.Year, time.Month(m.Month), 1, 0, 0, 0, 0, time.UTC)
+}
 
 // MonthArchive counts visible articles per month, newest month first.
 func (s *Store) MonthArchive(ctx context.Context, now time.Time) ([]MonthCount, error) {

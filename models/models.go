@@ -79,7 +79,7 @@ type Article struct {
 	FederatedAt *time.Time
 	// Imported articles (WordPress) are never pushed to followers.
 	Imported  bool
-	WPPostID  int `gorm:"index"`
+	WPPostID  int     `gorm:"index"`
 	Tags      []Tag   `gorm:"many2many:article_tags"`
 	Media     []Media `gorm:"many2many:article_media"`
 	CreatedAt time.Time
@@ -273,16 +273,16 @@ const (
 
 // Delivery is one activity to one inbox: the durable outgoing queue.
 type Delivery struct {
-	ID            uint   `gorm:"primaryKey"`
-	ActivityID    string `gorm:"type:text;not null;uniqueIndex:idx_delivery_target"`
-	Inbox         string `gorm:"type:text;not null;uniqueIndex:idx_delivery_target"`
-	Host          string `gorm:"size:200;index"`
-	Kind          string `gorm:"size:32"` // activity type, or "webmention"/"pingback"
-	ArticleID     *uint  `gorm:"index"`
-	InteractionID *uint  `gorm:"index"`
-	SignAs        string `gorm:"size:64"` // local username whose key signs
-	Body          string `gorm:"type:text"`
-	Status        string `gorm:"size:16;not null;index:idx_delivery_due,priority:1"`
+	ID            uint      `gorm:"primaryKey"`
+	ActivityID    string    `gorm:"type:text;not null;uniqueIndex:idx_delivery_target"`
+	Inbox         string    `gorm:"type:text;not null;uniqueIndex:idx_delivery_target"`
+	Host          string    `gorm:"size:200;index"`
+	Kind          string    `gorm:"size:32"` // activity type, or "webmention"/"pingback"
+	ArticleID     *uint     `gorm:"index"`
+	InteractionID *uint     `gorm:"index"`
+	SignAs        string    `gorm:"size:64"` // local username whose key signs
+	Body          string    `gorm:"type:text"`
+	Status        string    `gorm:"size:16;not null;index:idx_delivery_due,priority:1"`
 	NextAttemptAt time.Time `gorm:"index:idx_delivery_due,priority:2"`
 	Attempts      int
 	LastStatus    int
@@ -322,9 +322,9 @@ type Block struct {
 // Session is a logged-in admin browser. The cookie holds a random token; only
 // its SHA-256 is stored.
 type Session struct {
-	TokenHash string `gorm:"primaryKey;size:64"`
-	AuthorID  uint   `gorm:"index;not null"`
-	CSRFToken string `gorm:"size:64;not null"`
+	TokenHash string    `gorm:"primaryKey;size:64"`
+	AuthorID  uint      `gorm:"index;not null"`
+	CSRFToken string    `gorm:"size:64;not null"`
 	ExpiresAt time.Time `gorm:"index"`
 	CreatedAt time.Time
 }

@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"fedpress/federation"
 	"fedpress/handlers"
@@ -50,9 +52,11 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, serv
 
 	urls, _ := federation.NewURLs(cfg.BaseURL)
 	host, _ := os.Hostname()
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	fed, err := federation.NewService(federation.Config{
 		URLs: urls, AllowPrivatePeers: cfg.AllowPrivatePeers, UserAgent: "fedpress/" + version + " (+" + urls.Base.String() + ")",
-		Workers: cfg.Workers, PerHost: cfg.PerHost, Instance: fmt.Sprintf("%s-%d", host, os.Getpid()),
+		Workers: cfg.Workers, PerHost: cfg.PerHost, Instance: fmt.Sprintf("%s-%d", host, os.Getpid()), Registry: reg,
 	}, store, log)
 	if err != nil {
 		return fmt.Errorf("federation: %w", err)
@@ -106,7 +110,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, serv
 	}
 	srv := handlers.New(store, fed, views, web.DirStore{Dir: filepath.Join(cfg.Data, "media")}, handlers.Config{
 		URLs: urls, MaxUploadBytes: int64(cfg.MaxUploadMB) << 20, SecureCookies: strings.HasPrefix(cfg.BaseURL, "https://"),
-		MetricsEnabled: cfg.Metrics, MetricsToken: cfg.MetricsToken, AllowPrivatePeers: cfg.AllowPrivatePeers, Version: version,
+		MetricsEnabled: cfg.Metrics, MetricsToken: cfg.MetricsToken, AllowPrivatePeers: cfg.AllowPrivatePeers, Version: version, Registry: reg,
 	}, log)
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
