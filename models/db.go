@@ -92,6 +92,9 @@ func Open(ctx context.Context, opt Options) (*Store, error) {
 		// reads proceed during a write thanks to WAL.
 		sqlDB.SetMaxOpenConns(4)
 	}
+	if err := registerCacheCallbacks(db); err != nil {
+		return nil, fmt.Errorf("register callbacks: %w", err)
+	}
 	s := &Store{db: db.WithContext(ctx), dialect: dialect}
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()

@@ -26,6 +26,12 @@ func migrations() []migration {
 				&LegacyRedirect{},
 			)
 		}},
+		{2, "page cache generation", func(tx *gorm.DB) error {
+			if err := tx.AutoMigrate(&CacheGeneration{}); err != nil {
+				return err
+			}
+			return tx.Create(&CacheGeneration{ID: 1}).Error
+		}},
 	}
 }
 

@@ -103,3 +103,43 @@ func TestArticlesAndArchive(t *testing.T) {
 		}
 	})
 }
+
+func TestPageGenerationBumpsOnWrites(t *testing.T) {
+	modelstest.Each(t, func(t *testing.T, s *models.Store) {
+		ctx := context.Background()
+		g0, err := s.PageGeneration(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := newAuthor(t, s, "bob")
+		g1, _ := s.PageGeneration(ctx)
+		if g1 <= g0 {
+			t.Fatalf("creating an author did not bump: %d -> %d", g0, g1)
+		}
+		now := time.Now()
+		art, err := s.SaveArticle(ctx, 0, models.ArticleInput{Title: "x", Slug: "x", Status: models.StatusPublished, PublishedAt: &now, AuthorID: a.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		g2, _ := s.PageGeneration(ctx)
+		in := &models.Interaction{ArticleID: art.ID, Kind: models.KindComment, Source: models.SourceWeb, Status: models.StatusPending}
+		if _, err := s.CreateInteraction(ctx, in); err != nil {
+			t.Fatal(err)
+		}
+		g3, _ := s.PageGeneration(ctx)
+		if err := s.SetInteractionStatus(ctx, in.ID, models.StatusApproved); err != nil {
+			t.Fatal(err)
+		}
+		g4, _ := s.PageGeneration(ctx)
+		if !(g1 < g2 && g2 < g3 && g3 < g4) {
+			t.Fatalf("generations not increasing: %d %d %d %d", g1, g2, g3, g4)
+		}
+		// A write to a table that no page shows leaves the generation alone.
+		if err := s.PurgeSessions(ctx, now); err != nil {
+			t.Fatal(err)
+		}
+		if g5, _ := s.PageGeneration(ctx); g5 != g4 {
+			t.Fatalf("session purge bumped the generation: %d -> %d", g4, g5)
+		}
+	})
+}
