@@ -22,18 +22,20 @@ func (s *Server) Routes(e *echo.Echo) {
 	e.GET("/metrics", s.metricsShow)
 
 	// Reading the blog.
-	e.GET("/", s.homeShow)
-	e.GET("/:year/", s.archiveYearShow)
-	e.GET("/:year/:month/", s.archiveMonthShow)
-	e.GET("/:year/:month/:slug/", s.articleShow)
+	// Reading pages are served from the page cache (see page_cache.go).
+	cached := s.cachePage
+	e.GET("/", s.homeShow, cached)
+	e.GET("/:year/", s.archiveYearShow, cached)
+	e.GET("/:year/:month/", s.archiveMonthShow, cached)
+	e.GET("/:year/:month/:slug/", s.articleShow, cached)
 	e.GET("/:year/:month/:day/:slug/", s.legacyRedirect) // WordPress /2012/11/17/slug/
 	e.POST("/:year/:month/:slug/comments", s.commentCreate)
-	e.GET("/tag/:slug/", s.tagShow)
-	e.GET("/@:username/", s.profileShow)
-	e.GET("/feed.xml", s.feedRSS)
-	e.GET("/atom.xml", s.feedAtom)
-	e.GET("/comments/feed.xml", s.feedComments)
-	e.GET("/sitemap.xml", s.sitemapShow)
+	e.GET("/tag/:slug/", s.tagShow, cached)
+	e.GET("/@:username/", s.profileShow, cached)
+	e.GET("/feed.xml", s.feedRSS, cached)
+	e.GET("/atom.xml", s.feedAtom, cached)
+	e.GET("/comments/feed.xml", s.feedComments, cached)
+	e.GET("/sitemap.xml", s.sitemapShow, cached)
 	e.GET("/robots.txt", s.robotsShow)
 	e.GET("/media/:name", s.mediaShow)
 	e.GET("/static/*", s.staticShow)

@@ -39,6 +39,7 @@ type Server struct {
 
 	loginLimiter *loginLimiter
 	metrics      *httpMetrics
+	pages        *pageCache
 }
 
 // New builds a Server.
@@ -51,5 +52,6 @@ func New(store *models.Store, fed *federation.Service, views *web.Views, media w
 		Now:          func() time.Time { return time.Now().UTC() },
 		loginLimiter: newLoginLimiter(),
 		metrics:      newHTTPMetrics(cfg.Registry),
+		pages:        newPageCache(1024, 5*time.Minute),
 	}
 }

@@ -53,7 +53,7 @@ func Open(ctx context.Context, opt Options) (*Store, error) {
 		dialect = "postgres"
 		db, err = gorm.Open(postgres.Open(opt.DatabaseURL), cfg)
 		if err != nil {
-			return nil, fmt.Errorf("open postgres: %w", err)
+			return nil, fmt.Errorf("database unreachable: open postgres: %w", err)
 		}
 		sqlDB, err := db.DB()
 		if err != nil {

@@ -83,7 +83,11 @@ func (c *config) validate() error {
 		return fmt.Errorf("%w: --log-format must be text or json, not %q", errUsage, c.LogFormat)
 	}
 	if c.BaseURL == "" {
-		c.BaseURL = "http://" + c.Addr
+		addr := c.Addr
+		if addr == "" { // commands without --addr link to the default server
+			addr = "127.0.0.1:8080"
+		}
+		c.BaseURL = "http://" + addr
 	}
 	if _, err := federation.NewURLs(c.BaseURL); err != nil {
 		return fmt.Errorf("%w: --base-url: %v", errUsage, err)

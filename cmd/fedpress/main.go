@@ -18,6 +18,11 @@ Usage:
   fedpress worker [flags]       run only the background work (inbox, delivery, scheduling)
   fedpress author add [flags]   create an author (--username, --name, --password-stdin)
   fedpress post [flags] FILE.md publish a Markdown file with YAML front matter
+  fedpress import-wxr [flags] FILE.xml
+                                import a WordPress export (--media-dir: the old uploads folder)
+  fedpress backup [flags] DIR   snapshot the database and media into DIR (safe while serve runs)
+  fedpress restore [flags] DIR  restore a backup into --data (stop serve first; --force replaces)
+  fedpress export [flags] DIR   write every article as Markdown + front matter, comments as JSON
   fedpress help                 this text
 
 Every command takes --data and --database-url; "fedpress CMD --help" lists its flags.
@@ -67,6 +72,14 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return cmdAuthorAdd(ctx, args[2:], stdin, stdout, stderr)
 	case "post":
 		return cmdPost(ctx, args[1:], stdout, stderr)
+	case "import-wxr":
+		return cmdImportWXR(ctx, args[1:], stdout, stderr)
+	case "backup":
+		return cmdBackup(ctx, args[1:], stdout, stderr)
+	case "restore":
+		return cmdRestore(ctx, args[1:], stdout, stderr)
+	case "export":
+		return cmdExport(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -97,9 +97,6 @@ func cmdPost(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return fmt.Errorf("%s: %w", file, err)
 	}
-	if cfg.BaseURL == "" {
-		cfg.Addr = "127.0.0.1:8080"
-	}
 	if err := cfg.validate(); err != nil {
 		return err
 	}

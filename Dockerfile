@@ -1,0 +1,17 @@
+# Multi-stage build: a static binary (pure-Go SQLite, no cgo) on a minimal
+# image, running as a non-root user with the data folder as a volume.
+FROM golang:1.26 AS build
+WORKDIR /src
+COPY go.mod go.sum ./
+RUN go mod download
+COPY . .
+RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o /out/fedpress ./cmd/fedpress
+
+FROM gcr.io/distroless/static-debian12:nonroot
+COPY --from=build /out/fedpress /usr/local/bin/fedpress
+USER nonroot:nonroot
+VOLUME ["/data"]
+ENV FEDPRESS_DATA=/data FEDPRESS_ADDR=0.0.0.0:8080
+EXPOSE 8080
+ENTRYPOINT ["/usr/local/bin/fedpress"]
+CMD ["serve"]

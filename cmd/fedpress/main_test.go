@@ -1,0 +1,261 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"image"
+	"image/color"
+	"image/png"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"fedpress/models"
+)
+
+func TestRunRejectsBadInput(t *testing.T) {
+	ro := t.TempDir()
+	if err := os.Chmod(ro, 0o500); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{"no command", nil, nil, ""},
+		{"unknown command", []string{"frobnicate"}, nil, ""},
+		{"bad flag", []string{"serve", "--no-such-flag"}, nil, "no-such-flag"},
+		{"bad log format", []string{"serve", "--log-format", "xml"}, nil, "log-format"},
+		{"bad base url", []string{"serve", "--base-url", "ftp://x"}, nil, "base-url"},
+		{"bad env value", []string{"serve"}, map[string]string{"FEDPRESS_ALLOW_PRIVATE_PEERS": "perhaps"}, "FEDPRESS_ALLOW_PRIVATE_PEERS"},
+		{"unreachable database", []string{"serve", "--database-url", "postgres://nobody@127.0.0.1:1/none?sslmode=disable&connect_timeout=2", "--data", t.TempDir()}, nil, "database unreachable"},
+		{"unknown database scheme", []string{"serve", "--database-url", "mysql://x", "--data", t.TempDir()}, nil, "unsupported database URL"},
+		{"post without file", []string{"post"}, nil, ""},
+	}
+	if os.Geteuid() != 0 { // root writes anywhere
+		tests = append(tests, struct {
+			name string
+			args []string
+			env  map[string]string
+			want string
+		}{"read-only data folder", []string{"serve", "--data", filepath.Join(ro, "data")}, nil, "data folder"})
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			for k, v := range tc.env {
+				t.Setenv(k, v)
+			}
+			var out, errOut bytes.Buffer
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			err := run(ctx, tc.args, strings.NewReader(""), &out, &errOut)
+			if err == nil {
+				t.Fatal("run succeeded, want an error")
+			}
+			if exitCode(err) == 0 {
+				t.Fatal("exit code 0")
+			}
+			if tc.want != "" && !strings.Contains(err.Error()+errOut.String(), tc.want) {
+				t.Fatalf("error %q (stderr %q) does not mention %q", err, errOut.String(), tc.want)
+			}
+		})
+	}
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// TestServeStartsAndStops runs the real serve command: it creates the schema,
+// prints the setup URL, answers, and shuts down on cancel.
+func TestServeStartsAndStops(t *testing.T) {
+	addr := freeAddr(t)
+	data := filepath.Join(t.TempDir(), "data")
+	ctx, cancel := context.WithCancel(context.Background())
+	var out, errOut bytes.Buffer
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"serve", "--addr", addr, "--data", data}, strings.NewReader(""), &out, &errOut)
+	}()
+	var resp *http.Response
+	var err error
+	for i := 0; i < 100; i++ {
+		resp, err = http.Get("http://" + addr + "/healthz")
+		if err == nil {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err != nil {
+		cancel()
+		t.Fatalf("server did not answer: %v\n%s", err, errOut.String())
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("/healthz = %d", resp.StatusCode)
+	}
+	if !strings.Contains(out.String(), "http://"+addr+"/setup?token=") {
+		t.Fatalf("no setup URL printed: %q", out.String())
+	}
+	if _, err := os.Stat(filepath.Join(data, "fedpress.db")); err != nil {
+		t.Fatalf("no database created: %v", err)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("serve returned %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("serve did not stop")
+	}
+}
+
+func writePNG(t *testing.T, path string, w, h int, c color.Color) {
+	t.Helper()
+	img := image.NewRGBA(image.Rect(0, 0, w, h))
+	for x := 0; x < w; x++ {
+		for y := 0; y < h; y++ {
+			img.Set(x, y, c)
+		}
+	}
+	var b bytes.Buffer
+	if err := png.Encode(&b, img); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestPostPublishesAndUpdates(t *testing.T) {
+	dir := t.TempDir()
+	data := filepath.Join(dir, "data")
+	ctx := context.Background()
+	var out, errOut bytes.Buffer
+	if err := run(ctx, []string{"author", "add", "--data", data, "--username", "alice", "--name", "Alice Writer", "--password-stdin"},
+		strings.NewReader("correct horse battery\n"), &out, &errOut); err != nil {
+		t.Fatalf("author add: %v %s", err, errOut.String())
+	}
+	writePNG(t, filepath.Join(dir, "harbour.png"), 40, 30, color.RGBA{0, 0, 200, 255})
+	writePNG(t, filepath.Join(dir, "talks.png"), 20, 10, color.RGBA{200, 0, 0, 255})
+	post := `---
+title: "DPRK-Japan talks in Ulan Bator end"
+date: 2012-11-17T10:00:00Z
+tags: [Asia Pacific, Diplomacy]
+summary: Two days of talks ended without a date for the next round.
+images:
+  - path: talks.png
+    alt: Delegations at the table
+    caption: The delegations on the second day
+---
+The talks ended on Friday.
+
+![The harbour at dawn](harbour.png "The harbour, where the delegations arrived")
+
+![Delegations at the table](talks.png "The delegations on the second day")
+`
+	file := filepath.Join(dir, "post.md")
+	os.WriteFile(file, []byte(post), 0o644)
+	out.Reset()
+	if err := run(ctx, []string{"post", "--data", data, "--base-url", "https://news.example", file}, nil, &out, &errOut); err != nil {
+		t.Fatalf("post: %v %s", err, errOut.String())
+	}
+	if got := strings.TrimSpace(out.String()); got != "https://news.example/2012/11/dprk-japan-talks-in-ulan-bator-end/" {
+		t.Fatalf("printed %q", got)
+	}
+	store, err := models.Open(ctx, models.Options{DataDir: data})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	art, err := store.ArticleBySlug(ctx, "dprk-japan-talks-in-ulan-bator-end")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(art.HTML, "<figure>"); n != 2 {
+		t.Fatalf("want 2 figures, got %d in %s", n, art.HTML)
+	}
+	if !strings.Contains(art.HTML, "<figcaption>The harbour, where the delegations arrived</figcaption>") || !strings.Contains(art.HTML, `width="40"`) {
+		t.Fatalf("caption or size missing: %s", art.HTML)
+	}
+	if len(art.Media) != 2 || len(art.Tags) != 2 {
+		t.Fatalf("media %d tags %d", len(art.Media), len(art.Tags))
+	}
+	for _, m := range art.Media {
+		if m.Path == "" || m.Width == 0 {
+			t.Fatalf("media without size: %+v", m)
+		}
+		if _, err := os.Stat(filepath.Join(data, "media", m.Path)); err != nil {
+			t.Fatalf("media file missing: %v", err)
+		}
+		if m.Height == 10 && m.Caption != "The delegations on the second day" {
+			t.Fatalf("front matter caption not applied: %+v", m)
+		}
+	}
+	// Posting the same slug again updates the article instead of adding one.
+	os.WriteFile(file, []byte(strings.Replace(post, "The talks ended on Friday.", "The talks ended on Friday evening.", 1)), 0o644)
+	if err := run(ctx, []string{"post", "--data", data, file}, nil, &out, &errOut); err != nil {
+		t.Fatalf("second post: %v", err)
+	}
+	again, err := store.ArticleBySlug(ctx, art.Slug)
+	if err != nil || again.ID != art.ID || !strings.Contains(again.HTML, "Friday evening") {
+		t.Fatalf("not updated in place: %v %+v", err, again)
+	}
+	all, _ := store.ListAllArticles(ctx, 0)
+	ms, _ := store.ListMedia(ctx, 100)
+	if len(all) != 1 || len(ms) != 2 {
+		t.Fatalf("after re-post: %d articles, %d media", len(all), len(ms))
+	}
+}
+
+func TestParsePost(t *testing.T) {
+	tests := []struct {
+		in, wantErr, wantTitle, wantBody string
+	}{
+		{"---\ntitle: Hi\n---\nbody\n", "", "Hi", "body\n"},
+		{"\ufeff---\r\ntitle: Hi\r\n---\r\nbody", "", "Hi", "body"},
+		{"---\ntitle: Only\n---", "", "Only", ""},
+		{"no front matter", "missing front matter", "", ""},
+		{"---\ntitle: x\n", "not closed", "", ""},
+		{"---\ntitle: [unclosed\n---\n", "front matter", "", ""},
+		{"---\nsummary: s\n---\n", "title is required", "", ""},
+	}
+	for _, tc := range tests {
+		fm, body, err := parsePost([]byte(tc.in))
+		if tc.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Errorf("parsePost(%q) err = %v, want %q", tc.in, err, tc.wantErr)
+			}
+			continue
+		}
+		if err != nil || fm.Title != tc.wantTitle || body != tc.wantBody {
+			t.Errorf("parsePost(%q) = %q, %q, %v", tc.in, fm.Title, body, err)
+		}
+	}
+}
+
+func FuzzParsePost(f *testing.F) {
+	f.Add([]byte("---\ntitle: Hi\ndate: 2012-11-17T10:00:00Z\ntags: [a, b]\n---\nbody ![x](a.png \"c\")\n"))
+	f.Add([]byte("---\ntitle: &a [*a, *a]\n---\n"))
+	f.Add([]byte("---\n---\n"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		fm, body, err := parsePost(data)
+		if err == nil && strings.TrimSpace(fm.Title) == "" {
+			t.Fatalf("accepted a post without title: %q", data)
+		}
+		_ = body
+	})
+}

@@ -1,0 +1,126 @@
+package handlers
+
+import (
+	"bytes"
+	"container/list"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/labstack/echo/v4"
+)
+
+// pageCache keeps rendered public pages. Entries are keyed by URL and the
+// database's page generation, which every write affecting a page bumps (in
+// any process), so a hit is never stale; the TTL only bounds memory held by
+// pages nobody asks for and covers time-based changes between writes.
+type pageCache struct {
+	mu      sync.Mutex
+	max     int
+	ttl     time.Duration
+	entries map[string]*list.Element
+	lru     *list.List
+}
+
+type cachedPage struct {
+	key    string
+	gen    int64
+	at     time.Time
+	status int
+	header http.Header
+	body   []byte
+}
+
+func newPageCache(max int, ttl time.Duration) *pageCache {
+	return &pageCache{max: max, ttl: ttl, entries: map[string]*list.Element{}, lru: list.New()}
+}
+
+func (pc *pageCache) get(key string, gen int64, now time.Time) *cachedPage {
+	pc.mu.Lock()
+	defer pc.mu.Unlock()
+	el, ok := pc.entries[key]
+	if !ok {
+		return nil
+	}
+	p := el.Value.(*cachedPage)
+	if p.gen != gen || now.Sub(p.at) > pc.ttl {
+		pc.lru.Remove(el)
+		delete(pc.entries, key)
+		return nil
+	}
+	pc.lru.MoveToFront(el)
+	return p
+}
+
+func (pc *pageCache) put(p *cachedPage) {
+	pc.mu.Lock()
+	defer pc.mu.Unlock()
+	if el, ok := pc.entries[p.key]; ok {
+		pc.lru.Remove(el)
+	}
+	pc.entries[p.key] = pc.lru.PushFront(p)
+	for pc.lru.Len() > pc.max {
+		old := pc.lru.Back()
+		pc.lru.Remove(old)
+		delete(pc.entries, old.Value.(*cachedPage).key)
+	}
+}
+
+// recorder tees the response so a 200 page can be stored.
+type recorder struct {
+	http.ResponseWriter
+	status int
+	buf    bytes.Buffer
+}
+
+func (r *recorder) WriteHeader(code int) { r.status = code; r.ResponseWriter.WriteHeader(code) }
+func (r *recorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	r.buf.Write(b)
+	return r.ResponseWriter.Write(b)
+}
+
+// maxCachedBody keeps one huge page from taking the cache's memory.
+const maxCachedBody = 2 << 20
+
+// cachePage serves anonymous HTML and feed GETs from the page cache. Admins
+// (session cookie) and ActivityPub requests always go to the handler.
+func (s *Server) cachePage(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		r := c.Request()
+		if r.Method != http.MethodGet || wantsAS2(c) || hasSessionCookie(r) {
+			return next(c)
+		}
+		gen, err := s.Store.PageGeneration(r.Context())
+		if err != nil {
+			return next(c)
+		}
+		key := r.URL.RequestURI()
+		now := time.Now()
+		if p := s.pages.get(key, gen, now); p != nil {
+			h := c.Response().Header()
+			for k, v := range p.header {
+				h[k] = v
+			}
+			h.Set("X-Cache", "hit")
+			return c.Blob(p.status, p.header.Get("Content-Type"), p.body)
+		}
+		rec := &recorder{ResponseWriter: c.Response().Writer}
+		c.Response().Writer = rec
+		c.Response().Header().Set("X-Cache", "miss")
+		err = next(c)
+		c.Response().Writer = rec.ResponseWriter
+		if err == nil && rec.status == http.StatusOK && rec.buf.Len() <= maxCachedBody {
+			s.pages.put(&cachedPage{key: key, gen: gen, at: now, status: rec.status,
+				header: c.Response().Header().Clone(), body: bytes.Clone(rec.buf.Bytes())})
+		}
+		return err
+	}
+}
+
+func hasSessionCookie(r *http.Request) bool {
+	_, err := r.Cookie(sessionCookie)
+	return err == nil
+}
