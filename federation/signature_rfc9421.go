@@ -46,19 +46,6 @@ type sfMember struct {
 	Params []sfParam
 }
 
-func (m sfMember) param(key string) (any, bool) {
-	params := m.Params
-	if !m.IsList {
-		params = m.Item.Params
-	}
-	for _, p := range params {
-		if p.Key == key {
-			return p.Value, true
-		}
-	}
-	return nil, false
-}
-
 type sfParser struct {
 	s string
 	i int

@@ -61,7 +61,9 @@ func (o VerifyOptions) maxFuture() time.Duration {
 
 // KeyResolver returns the public key named by keyID. With refresh=false it may
 // answer from a cache; with refresh=true it must refetch (the sender may have
-// rotated its key). Returning a *SignatureError passes that status through.
+// rotated its key). Anyone can trigger a refresh by sending a bad signature
+// naming a key, so implementations should rate-limit refetches per key.
+// Returning a *SignatureError passes that status through.
 type KeyResolver func(ctx context.Context, keyID string, refresh bool) (PublicKeyInfo, error)
 
 // PublicKeyInfo is a resolved key: *rsa.PublicKey, ed25519.PublicKey or
@@ -72,7 +74,8 @@ type PublicKeyInfo struct {
 }
 
 // VerifiedRequest tells who signed a request. KeyID is the keyId the request
-// named; OwnerURI comes from the resolver (the actor that owns the key).
+// named; OwnerURI comes from the resolver (the actor that owns the key). The
+// caller must still check that the activity's actor is OwnerURI.
 type VerifiedRequest struct {
 	KeyID, OwnerURI string
 	Scheme          string // "cavage" or "rfc9421"

@@ -13,6 +13,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -178,10 +179,10 @@ func TestVerifyGoToSocialFixtures(t *testing.T) {
 	}
 }
 
-var sigValueRE = regexp.MustCompile(`signature="([^"]*)"`)
+func sigValueRE() *regexp.Regexp { return regexp.MustCompile(`signature="([^"]*)"`) }
 
 func replaceSignatureValue(h, v string) string {
-	return sigValueRE.ReplaceAllLiteralString(h, `signature="`+v+`"`)
+	return sigValueRE().ReplaceAllLiteralString(h, `signature="`+v+`"`)
 }
 
 func TestVerifyGoToSocialTampered(t *testing.T) {
@@ -250,7 +251,7 @@ func TestVerifyGoToSocialTampered(t *testing.T) {
 			return true
 		}},
 		{"signature bits flipped", http.StatusUnauthorized, func(c *capturedRequest, _ *time.Time, _ map[string]PublicKeyInfo) bool {
-			m := sigValueRE.FindStringSubmatch(c.Headers["signature"])
+			m := sigValueRE().FindStringSubmatch(c.Headers["signature"])
 			sig, err := base64.StdEncoding.DecodeString(m[1])
 			if err != nil {
 				t.Fatal(err)
@@ -260,7 +261,7 @@ func TestVerifyGoToSocialTampered(t *testing.T) {
 			return true
 		}},
 		{"signature not base64", http.StatusBadRequest, func(c *capturedRequest, _ *time.Time, _ map[string]PublicKeyInfo) bool {
-			m := sigValueRE.FindStringSubmatch(c.Headers["signature"])
+			m := sigValueRE().FindStringSubmatch(c.Headers["signature"])
 			c.Headers["signature"] = replaceSignatureValue(c.Headers["signature"], "!!"+m[1][2:])
 			return true
 		}},
@@ -317,9 +318,19 @@ func TestVerifyGoToSocialTampered(t *testing.T) {
 // signCavage signs like a foreign server would, so tests control every detail.
 func signCavage(t testing.TB, key crypto.Signer, keyID, algorithm, sep string, r *http.Request, headers []string, target string) {
 	t.Helper()
+	signCavageParams(t, key, keyID, algorithm, sep, r, headers, target, "", "")
+}
+
+// signCavageParams also signs the (created)/(expires) pseudo-headers.
+func signCavageParams(t testing.TB, key crypto.Signer, keyID, algorithm, sep string, r *http.Request, headers []string, target, created, expires string) {
+	t.Helper()
 	lines := make([]string, len(headers))
 	for i, h := range headers {
 		switch h {
+		case "(created)":
+			lines[i] = "(created): " + created
+		case "(expires)":
+			lines[i] = "(expires): " + expires
 		case "(request-target)":
 			lines[i] = "(request-target): " + strings.ToLower(r.Method) + " " + target
 		case "host":
@@ -346,6 +357,12 @@ func signCavage(t testing.TB, key crypto.Signer, keyID, algorithm, sep string, r
 		`algorithm="` + algorithm + `"`,
 		`headers="` + strings.Join(headers, " ") + `"`,
 		`signature="` + base64.StdEncoding.EncodeToString(sig) + `"`,
+	}
+	if created != "" {
+		parts = append(parts, "created="+created)
+	}
+	if expires != "" {
+		parts = append(parts, "expires="+expires)
 	}
 	r.Header.Set("Signature", strings.Join(parts, sep))
 }
@@ -420,6 +437,35 @@ func TestVerifyPeerVariants(t *testing.T) {
 			signCavage(t, edKey, edKeyID, "hs2019", ",", r, []string{"(request-target)", "host", "date", "digest"}, "/inbox")
 			return r
 		}, 0},
+		{"(created) and (expires) instead of date", func() *http.Request {
+			r := newReq("POST", "/inbox", true)
+			r.Header.Del("Date")
+			signCavageParams(t, key, keyID, "hs2019", ",", r, []string{"(request-target)", "host", "(created)", "(expires)", "digest"}, "/inbox",
+				fmt.Sprint(now.Add(-time.Minute).Unix()), fmt.Sprint(now.Add(4*time.Minute).Unix())+".000")
+			return r
+		}, 0},
+		{"(created) too old", func() *http.Request {
+			r := newReq("POST", "/inbox", true)
+			signCavageParams(t, key, keyID, "hs2019", ",", r, []string{"(request-target)", "host", "(created)", "digest"}, "/inbox",
+				fmt.Sprint(now.Add(-3*time.Hour).Unix()), "")
+			return r
+		}, http.StatusUnauthorized},
+		{"expired", func() *http.Request {
+			r := newReq("POST", "/inbox", true)
+			signCavageParams(t, key, keyID, "hs2019", ",", r, []string{"(request-target)", "host", "date", "digest"}, "/inbox",
+				"", fmt.Sprint(now.Add(-90*time.Minute).Unix()))
+			return r
+		}, http.StatusUnauthorized},
+		{"(created) signed without parameter", func() *http.Request {
+			r := newReq("POST", "/inbox", true)
+			signCavageParams(t, key, keyID, "hs2019", ",", r, []string{"(request-target)", "host", "(created)", "digest"}, "/inbox", "", "")
+			return r
+		}, http.StatusBadRequest},
+		{"created not a number", func() *http.Request {
+			r := newReq("POST", "/inbox", true)
+			signCavageParams(t, key, keyID, "hs2019", ",", r, []string{"(request-target)", "host", "(created)", "digest"}, "/inbox", "soon", "")
+			return r
+		}, http.StatusBadRequest},
 		{"wrong query signed", func() *http.Request {
 			r := newReq("GET", "/users/blog/outbox?page=true", false)
 			signCavage(t, key, keyID, "rsa-sha256", ",", r, []string{"(request-target)", "host", "date"}, "/users/blog/outbox?page=false")
