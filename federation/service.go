@@ -5,7 +5,13 @@ package federation
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
 	"log/slog"
+	"net/http"
+	"os"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -26,6 +32,51 @@ type Config struct {
 	Registry prometheus.Registerer
 }
 
+// Defaults for Config.Workers and Config.PerHost. A few connections per
+// host is what Mastodon's push queue ends up using; more only queues at the
+// peer.
+const (
+	defaultWorkers = 16
+	defaultPerHost = 4
+)
+
+// tuning holds the timings of the background work; tests shorten them.
+type tuning struct {
+	claimTimeout     time.Duration // a claim older than this belongs to a dead process
+	poll             time.Duration // how often to look for rows queued elsewhere or due retries
+	requestTimeout   time.Duration // one delivery POST, connect to last byte
+	shutdownGrace    time.Duration // in-flight deliveries may finish this long after Run's ctx ends
+	maintenanceEvery time.Duration // deferring unreachable hosts, probes, queue depth
+	schedulerEvery   time.Duration // scheduled articles going live
+	leaseTTL         time.Duration // scheduler lease; renewed every tick
+	baseBackoff      time.Duration // first retry delay, doubled per attempt
+	maxBackoff       time.Duration // retry delay cap
+	giveUpAfter      time.Duration // a row is failed once retrying would pass this age
+	unreachableAfter time.Duration // a host failing this long is skipped
+	deferUnreachable time.Duration // how far the rows of an unreachable host are pushed back
+	probeEvery       time.Duration // an unreachable host gets one delivery attempt this often
+	hostWriteEvery   time.Duration // a healthy host's state is written at most this often
+}
+
+func defaultTuning() tuning {
+	return tuning{
+		claimTimeout:     2 * time.Minute,
+		poll:             2 * time.Second,
+		requestTimeout:   30 * time.Second,
+		shutdownGrace:    10 * time.Second,
+		maintenanceEvery: 30 * time.Second,
+		schedulerEvery:   5 * time.Second,
+		leaseTTL:         30 * time.Second,
+		baseBackoff:      30 * time.Second,
+		maxBackoff:       12 * time.Hour,
+		giveUpAfter:      5 * 24 * time.Hour,
+		unreachableAfter: 48 * time.Hour,
+		deferUnreachable: time.Hour,
+		probeEvery:       24 * time.Hour,
+		hostWriteEvery:   time.Minute,
+	}
+}
+
 // Service is the federation side of one server process.
 type Service struct {
 	cfg   Config
@@ -36,11 +87,52 @@ type Service struct {
 	kick chan struct{}
 	// Metrics count what federation does; always non-nil.
 	Metrics *Metrics
+
+	// holder names this process in claimed rows and leases.
+	holder string
+	tune   tuning
+	// client posts deliveries; one per Service so connections are reused.
+	client *http.Client
+	keys   signerCache
+	hosts  hostTracker
+	// resolveKeyFn replaces ResolveKey in VerifyGET (tests).
+	resolveKeyFn KeyResolver
 }
 
 // NewService builds the federation service.
 func NewService(cfg Config, store *models.Store, log *slog.Logger) (*Service, error) {
-	return &Service{cfg: cfg, store: store, log: log, now: func() time.Time { return time.Now().UTC() }, kick: make(chan struct{}, 1), Metrics: NewMetrics(cfg.Registry)}, nil
+	if cfg.Workers <= 0 {
+		cfg.Workers = defaultWorkers
+	}
+	if cfg.PerHost <= 0 {
+		cfg.PerHost = defaultPerHost
+	}
+	if cfg.PerHost > cfg.Workers {
+		cfg.PerHost = cfg.Workers
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	holder := cfg.Instance
+	if holder == "" {
+		// Unique per Service, so two processes (or two test servers) never
+		// mistake each other's claims for their own.
+		host, _ := os.Hostname()
+		b := make([]byte, 4)
+		if _, err := rand.Read(b); err != nil {
+			return nil, fmt.Errorf("instance id: %w", err)
+		}
+		holder = fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b))
+	}
+	s := &Service{
+		cfg: cfg, store: store, log: log, now: func() time.Time { return time.Now().UTC() },
+		kick: make(chan struct{}, 1), Metrics: NewMetrics(cfg.Registry),
+		holder: holder, tune: defaultTuning(),
+		keys:  signerCache{m: map[string]cachedSigner{}},
+		hosts: hostTracker{m: map[string]hostState{}},
+	}
+	s.client = s.newDeliveryClient()
+	return s, nil
 }
 
 // wake nudges the delivery workers without blocking.
@@ -54,18 +146,18 @@ func (s *Service) wake() {
 // URLs returns the URL builder.
 func (s *Service) URLs() URLs { return s.cfg.URLs }
 
-// Run runs the background workers until ctx ends.
+// Run runs the background workers until ctx ends: the delivery queue, the
+// scheduler of articles going live, and the inbox processor. It returns once
+// they have stopped and released their claims.
 func (s *Service) Run(ctx context.Context) error {
-	<-ctx.Done()
+	var wg sync.WaitGroup
+	for _, run := range []func(context.Context){s.runDeliveries, s.runScheduler, s.runInbox} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			run(ctx)
+		}()
+	}
+	wg.Wait()
 	return nil
 }
-
-// runInbox processes stored inbox items until ctx ends (inbox engineer).
-func (s *Service) runInbox(ctx context.Context) { <-ctx.Done() }
-
-// ArticleSaved federates a created, published or edited article: Create when
-// it becomes visible for the first time, Update afterwards.
-func (s *Service) ArticleSaved(ctx context.Context, articleID uint) error { return nil }
-
-// ArticleDeleted federates Delete{Tombstone} for an announced article.
-func (s *Service) ArticleDeleted(ctx context.Context, articleID uint) error { return nil }

@@ -15,7 +15,7 @@ import (
 var noSlashPrefixes = []string{
 	"/users/", "/articles/", "/comments/", "/activities/", "/.well-known/", "/nodeinfo/",
 	"/actor", "/inbox", "/media/", "/static/", "/healthz", "/readyz", "/metrics", "/setup",
-	"/authorize_interaction", "/interact", "/xmlrpc", "/webmention",
+	"/authorize_interaction", "/interact", "/xmlrpc", "/webmention", "/admin/login",
 }
 
 // trailingSlashSkipper decides which requests the add-slash redirect skips.

@@ -307,7 +307,10 @@ func (s *Store) DueForFederation(ctx context.Context, now time.Time) ([]Article,
 // MarkFederated sets FederatedAt if still unset and reports whether this call
 // did it, so that only one process announces an article.
 func (s *Store) MarkFederated(ctx context.Context, id uint, at time.Time) (bool, error) {
-	res := s.q(ctx).Model(&Article{}).Where("id = ? AND federated_at IS NULL", id).Update("federated_at", at)
+	// UpdateColumn: federating is bookkeeping, not an edit; bumping
+	// updated_at would mark the article edited ("updated" in its AS2 form)
+	// and change the version in its Update activity ids.
+	res := s.q(ctx).Model(&Article{}).Where("id = ? AND federated_at IS NULL", id).UpdateColumn("federated_at", at)
 	if res.Error != nil {
 		return false, fmt.Errorf("mark article %d federated: %w", id, res.Error)
 	}

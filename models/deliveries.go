@@ -3,7 +3,9 @@ package models
 import (
 	"context"
 	"fmt"
+	"time"
 
+	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 )
 
@@ -18,4 +20,248 @@ func (s *Store) EnqueueDeliveries(ctx context.Context, ds []Delivery) (int64, er
 		return 0, fmt.Errorf("enqueue %d deliveries: %w", len(ds), res.Error)
 	}
 	return res.RowsAffected, nil
+}
+
+// DeliveryClaim asks for due delivery rows.
+type DeliveryClaim struct {
+	Holder string // the claiming process
+	Now    time.Time
+	// StaleBefore: a claim older than this belongs to a process that died
+	// mid-delivery and is taken over.
+	StaleBefore time.Time
+	Limit       int
+	// PerHost caps the rows of one host in one claim, so a host with a deep
+	// backlog cannot fill every free worker.
+	PerHost int
+	// SkipHosts are hosts the caller has no free slot for.
+	SkipHosts []string
+}
+
+// claimableSQL selects rows nobody works on: pending, due, unclaimed or
+// claimed by a dead process, of a host not marked unreachable.
+const claimableSQL = `status = @pending AND next_attempt_at <= @now
+	AND (claimed_by = '' OR claimed_by IS NULL OR claimed_at IS NULL OR claimed_at < @stale)`
+
+// ClaimDeliveries marks up to Limit due rows as claimed by Holder and
+// returns them. One statement picks and claims: on PostgreSQL the picked
+// rows are locked FOR UPDATE SKIP LOCKED, so concurrent claimers take
+// disjoint rows without waiting; on SQLite the writer lock serializes
+// claimers. Either way the UPDATE re-checks that the row is still
+// claimable, so a row is never handed to two workers.
+func (s *Store) ClaimDeliveries(ctx context.Context, c DeliveryClaim) ([]Delivery, error) {
+	if c.Limit <= 0 {
+		return nil, nil
+	}
+	if c.PerHost <= 0 {
+		c.PerHost = c.Limit
+	}
+	args := map[string]any{
+		"pending": DeliveryPending, "now": c.Now, "stale": c.StaleBefore, "holder": c.Holder,
+		"limit": c.Limit, "perhost": c.PerHost, "unreachable": true,
+	}
+	hosts := ""
+	if len(c.SkipHosts) > 0 {
+		hosts = " AND host NOT IN @skip"
+		args["skip"] = c.SkipHosts
+	}
+	lock := ""
+	if s.dialect == "postgres" {
+		lock = " FOR UPDATE SKIP LOCKED"
+	}
+	ranked := `SELECT id, ROW_NUMBER() OVER (PARTITION BY host ORDER BY next_attempt_at, id) AS rn
+		FROM deliveries WHERE ` + claimableSQL + hosts + `
+		AND host NOT IN (SELECT host FROM remote_hosts WHERE unreachable = @unreachable)`
+	pick := `SELECT id FROM deliveries WHERE id IN (SELECT id FROM (` + ranked + `) r WHERE rn <= @perhost)
+		AND ` + claimableSQL + ` ORDER BY next_attempt_at, id LIMIT @limit` + lock
+	var ids []uint
+	err := s.q(ctx).Raw(`UPDATE deliveries SET claimed_by = @holder, claimed_at = @now
+		WHERE id IN (`+pick+`) AND `+claimableSQL+` RETURNING id`, args).Scan(&ids).Error
+	if err != nil {
+		return nil, fmt.Errorf("claim deliveries: %w", err)
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	var out []Delivery
+	if err := s.q(ctx).Where("id IN ? AND claimed_by = ?", ids, c.Holder).Order("next_attempt_at, id").Find(&out).Error; err != nil {
+		return nil, fmt.Errorf("load claimed deliveries: %w", err)
+	}
+	return out, nil
+}
+
+// ClaimHostDelivery claims the oldest pending row of one host regardless
+// of its schedule or the host's state: the daily probe of an unreachable
+// host. It returns nil when the host has nothing queued.
+func (s *Store) ClaimHostDelivery(ctx context.Context, host, holder string, now, staleBefore time.Time) (*Delivery, error) {
+	args := map[string]any{"pending": DeliveryPending, "now": now, "stale": staleBefore, "holder": holder, "host": host}
+	var ids []uint
+	err := s.q(ctx).Raw(`UPDATE deliveries SET claimed_by = @holder, claimed_at = @now
+		WHERE id = (SELECT id FROM deliveries WHERE host = @host AND status = @pending
+			AND (claimed_by = '' OR claimed_by IS NULL OR claimed_at IS NULL OR claimed_at < @stale)
+			ORDER BY created_at, id LIMIT 1)
+		AND (claimed_by = '' OR claimed_by IS NULL OR claimed_at IS NULL OR claimed_at < @stale) RETURNING id`, args).Scan(&ids).Error
+	if err != nil {
+		return nil, fmt.Errorf("claim probe delivery for %s: %w", host, err)
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	var d Delivery
+	if err := s.q(ctx).First(&d, ids[0]).Error; err != nil {
+		return nil, fmt.Errorf("load probe delivery %d: %w", ids[0], err)
+	}
+	return &d, nil
+}
+
+// DeliveryOutcome is the result of one attempt.
+type DeliveryOutcome struct {
+	ID            uint
+	Attempts      int
+	Status        string // DeliveryDelivered, DeliveryFailed, or DeliveryPending for a retry
+	NextAttemptAt time.Time
+	LastStatus    int
+	LastError     string
+	At            time.Time
+}
+
+// FinishDelivery records an attempt and releases the claim. It only touches
+// the row while holder still owns it (a process that stalled past the claim
+// timeout must not overwrite its successor's result); ok reports that.
+func (s *Store) FinishDelivery(ctx context.Context, holder string, o DeliveryOutcome) (ok bool, err error) {
+	up := map[string]any{
+		"status": o.Status, "attempts": o.Attempts, "last_status": o.LastStatus, "last_error": o.LastError,
+		"claimed_by": "", "claimed_at": nil, "updated_at": o.At,
+	}
+	switch o.Status {
+	case DeliveryDelivered:
+		up["delivered_at"] = o.At
+	case DeliveryPending:
+		up["next_attempt_at"] = o.NextAttemptAt
+	}
+	res := s.q(ctx).Model(&Delivery{}).Where("id = ? AND claimed_by = ?", o.ID, holder).Updates(up)
+	if res.Error != nil {
+		return false, fmt.Errorf("record delivery %d: %w", o.ID, res.Error)
+	}
+	return res.RowsAffected == 1, nil
+}
+
+// MarkDelivered records many successful first-time or retried attempts in
+// one statement (fan-outs finish thousands of rows a second).
+func (s *Store) MarkDelivered(ctx context.Context, holder string, ids []uint, status int, at time.Time) (int64, error) {
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	res := s.q(ctx).Model(&Delivery{}).Where("id IN ? AND claimed_by = ?", ids, holder).Updates(map[string]any{
+		"status": DeliveryDelivered, "attempts": gorm.Expr("attempts + 1"), "last_status": status, "last_error": "",
+		"claimed_by": "", "claimed_at": nil, "delivered_at": at, "updated_at": at,
+	})
+	if res.Error != nil {
+		return 0, fmt.Errorf("mark %d deliveries delivered: %w", len(ids), res.Error)
+	}
+	return res.RowsAffected, nil
+}
+
+// ReleaseDeliveries gives claimed rows back untouched (shutdown, or rows
+// claimed beyond a host's free slots).
+func (s *Store) ReleaseDeliveries(ctx context.Context, holder string, ids []uint) error {
+	db := s.q(ctx).Model(&Delivery{}).Where("claimed_by = ? AND status = ?", holder, DeliveryPending)
+	if ids != nil {
+		if len(ids) == 0 {
+			return nil
+		}
+		db = db.Where("id IN ?", ids)
+	}
+	if err := db.Updates(map[string]any{"claimed_by": "", "claimed_at": nil}).Error; err != nil {
+		return fmt.Errorf("release deliveries of %s: %w", holder, err)
+	}
+	return nil
+}
+
+// DeferHostDeliveries pushes the due rows of unreachable hosts to until, so
+// claim queries stop scanning them; they stay pending for when the host
+// comes back.
+func (s *Store) DeferUnreachableDeliveries(ctx context.Context, now, until time.Time) (int64, error) {
+	res := s.q(ctx).Model(&Delivery{}).
+		Where("status = ? AND next_attempt_at <= ? AND host IN (SELECT host FROM remote_hosts WHERE unreachable = ?)", DeliveryPending, now, true).
+		Where("claimed_by = '' OR claimed_by IS NULL").
+		Update("next_attempt_at", until)
+	if res.Error != nil {
+		return 0, fmt.Errorf("defer deliveries of unreachable hosts: %w", res.Error)
+	}
+	return res.RowsAffected, nil
+}
+
+// WakeHostDeliveries makes a host's pending rows due now (it is back).
+func (s *Store) WakeHostDeliveries(ctx context.Context, host string, now time.Time) (int64, error) {
+	res := s.q(ctx).Model(&Delivery{}).Where("host = ? AND status = ? AND next_attempt_at > ?", host, DeliveryPending, now).
+		Update("next_attempt_at", now)
+	if res.Error != nil {
+		return 0, fmt.Errorf("wake deliveries of %s: %w", host, res.Error)
+	}
+	return res.RowsAffected, nil
+}
+
+// CancelArticleDeliveries fails the still-pending, unclaimed rows of an
+// article's activities of the given kinds (a Delete supersedes its Create).
+func (s *Store) CancelArticleDeliveries(ctx context.Context, articleID uint, kinds []string, reason string, at time.Time) (int64, error) {
+	res := s.q(ctx).Model(&Delivery{}).
+		Where("article_id = ? AND status = ? AND kind IN ? AND (claimed_by = '' OR claimed_by IS NULL)", articleID, DeliveryPending, kinds).
+		Updates(map[string]any{"status": DeliveryFailed, "last_error": reason, "updated_at": at})
+	if res.Error != nil {
+		return 0, fmt.Errorf("cancel deliveries of article %d: %w", articleID, res.Error)
+	}
+	return res.RowsAffected, nil
+}
+
+// CountPendingDeliveries is the queue depth.
+func (s *Store) CountPendingDeliveries(ctx context.Context) (int64, error) {
+	var n int64
+	if err := s.q(ctx).Model(&Delivery{}).Where("status = ?", DeliveryPending).Count(&n).Error; err != nil {
+		return 0, fmt.Errorf("count pending deliveries: %w", err)
+	}
+	return n, nil
+}
+
+// HasDeliveries reports whether anything was ever queued for an interaction
+// (a reply that was never federated needs no Delete).
+func (s *Store) HasDeliveries(ctx context.Context, interactionID uint) (bool, error) {
+	var n int64
+	if err := s.q(ctx).Model(&Delivery{}).Where("interaction_id = ?", interactionID).Limit(1).Count(&n).Error; err != nil {
+		return false, fmt.Errorf("deliveries of interaction %d: %w", interactionID, err)
+	}
+	return n > 0, nil
+}
+
+// DeliveriesOfArticle lists the deliveries of an article's activities
+// (bodies left out), oldest activity first, for the admin page.
+func (s *Store) DeliveriesOfArticle(ctx context.Context, articleID uint) ([]Delivery, error) {
+	var out []Delivery
+	err := s.q(ctx).Omit("body").Where("article_id = ?", articleID).Order("created_at, activity_id, inbox").Find(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("deliveries of article %d: %w", articleID, err)
+	}
+	return out, nil
+}
+
+// DeliveryByID loads one row (tests, admin).
+func (s *Store) DeliveryByID(ctx context.Context, id uint) (*Delivery, error) {
+	var d Delivery
+	if err := s.q(ctx).First(&d, id).Error; err != nil {
+		return nil, notFound(err, fmt.Sprintf("load delivery %d", id))
+	}
+	return &d, nil
+}
+
+// ListDeliveries returns rows of one activity, or all when activityID is ""
+// (tests and tools).
+func (s *Store) ListDeliveries(ctx context.Context, activityID string) ([]Delivery, error) {
+	var out []Delivery
+	db := s.q(ctx).Order("id")
+	if activityID != "" {
+		db = db.Where("activity_id = ?", activityID)
+	}
+	if err := db.Find(&out).Error; err != nil {
+		return nil, fmt.Errorf("list deliveries: %w", err)
+	}
+	return out, nil
 }

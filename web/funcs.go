@@ -14,7 +14,6 @@ import (
 	"sync"
 	"time"
 	"unicode"
-	"unicode/utf8"
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
@@ -37,7 +36,7 @@ func publicFuncs() template.FuncMap {
 	return template.FuncMap{
 		"date":         FormatDate,
 		"dateTime":     FormatDateTime,
-		"rfc3339":      formatRFC3339,
+		"rfc3339":      FormatRFC3339,
 		"monthName":    func(m int) string { return time.Month(m).String() },
 		"monthYear":    func(y, m int) string { return fmt.Sprintf("%s %d", time.Month(m), y) },
 		"plural":       Plural,
@@ -87,7 +86,8 @@ func FormatDateTime(v any) string {
 	return t.UTC().Format("January 2, 2006 at 3:04 pm")
 }
 
-func formatRFC3339(v any) string {
+// FormatRFC3339 is the machine-readable date of <time datetime> and feeds.
+func FormatRFC3339(v any) string {
 	t, ok := timeOf(v)
 	if !ok {
 		return ""
@@ -319,15 +319,6 @@ func FirstImage(s string) (src, alt string) {
 	}
 }
 
-// Truncate cuts s to at most n runes, adding "…" when it cut.
-func Truncate(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	r := []rune(s)
-	return strings.TrimSpace(string(r[:n])) + "…"
-}
-
 // staticVersions hashes every embedded static file once: the files cannot
 // change while the binary runs, so the result is immutable.
 var staticVersions = sync.OnceValue(func() map[string]string {
@@ -361,4 +352,33 @@ func StaticURL(name string) string {
 		return "/static/" + name + "?v=" + v
 	}
 	return "/static/" + name
+}
+
+// ArticleExcerpt is Excerpt without figure captions: a caption read in the
+// middle of a listing's running text makes no sentence (WordPress strips
+// its caption shortcodes from excerpts the same way).
+func ArticleExcerpt(s string, words int) string {
+	if !strings.Contains(s, "<figcaption") {
+		return Excerpt(s, words)
+	}
+	z := html.NewTokenizer(strings.NewReader(s))
+	var b strings.Builder
+	depth := 0
+	for {
+		tt := z.Next()
+		if tt == html.ErrorToken {
+			break
+		}
+		name, _ := z.TagName()
+		isCaption := atom.Lookup(name) == atom.Figcaption
+		switch {
+		case tt == html.StartTagToken && isCaption:
+			depth++
+		case tt == html.EndTagToken && isCaption && depth > 0:
+			depth--
+		case depth == 0:
+			b.Write(z.Raw())
+		}
+	}
+	return Excerpt(b.String(), words)
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -225,9 +226,9 @@ func cmdRestore(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	pg := models.IsPostgresURL(cfg.DatabaseURL)
 	switch {
 	case man.Dialect == "sqlite" && pg:
-		return fmt.Errorf("%w: %s is a SQLite backup; restore it without --database-url (restore does not convert to PostgreSQL)", errUsage, dir)
+		return fmt.Errorf("%s is a SQLite backup: restore it without --database-url (restore does not convert to PostgreSQL)", dir)
 	case man.Dialect == "postgres" && !pg:
-		return fmt.Errorf("%w: %s is a PostgreSQL backup; pass the target's --database-url", errUsage, dir)
+		return fmt.Errorf("%s is a PostgreSQL backup: pass the target's --database-url", dir)
 	case man.Dialect != "sqlite" && man.Dialect != "postgres":
 		return fmt.Errorf("%s: unknown dialect %q in %s", dir, man.Dialect, manifestName)
 	}
@@ -296,7 +297,7 @@ func restoreSQLite(ctx context.Context, dir, dataDir string, man backupManifest,
 	_, err := os.Stat(dst)
 	exists := err == nil
 	if exists && !force {
-		return fmt.Errorf("%w: %s already exists; stop fedpress and pass --force to replace it (the old file is kept)", errUsage, dst)
+		return fmt.Errorf("%s already exists: stop fedpress and pass --force to replace it (the old file is kept)", dst)
 	}
 	// A WAL beside the database means a process has it open, or crashed.
 	for _, sfx := range []string{"-wal", "-shm"} {
@@ -412,12 +413,17 @@ func copyFile(src, dst string) error {
 	return nil
 }
 
+// writeJSON writes indented JSON with HTML left as is (comment content is
+// HTML, and the files are for reading).
 func writeJSON(path string, v any) error {
-	data, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
 		return err
 	}
-	return os.WriteFile(path, append(data, '\n'), 0o640)
+	return os.WriteFile(path, b.Bytes(), 0o640)
 }
 
 // shellQuote quotes a path for the printed commands when it needs it.

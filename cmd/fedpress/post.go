@@ -245,29 +245,23 @@ func uploadLocalImage(ctx context.Context, store *models.Store, media web.MediaS
 	return m, nil
 }
 
-// renderWithMedia renders Markdown with image sizes from the media table and
-// returns the ids of the media it references.
+// renderWithMedia renders Markdown as the editor does, with image sizes from
+// the media table, and returns the ids of the media it references.
 func renderWithMedia(ctx context.Context, store *models.Store, body string) (string, []uint, error) {
-	var paths []string
-	for _, ref := range web.ImageRefs(body) {
-		if name, ok := strings.CutPrefix(ref.Src, "/media/"); ok {
-			paths = append(paths, name)
-		}
-	}
-	ms, err := store.MediaByPaths(ctx, paths)
+	ms, err := store.MediaByPaths(ctx, web.MediaNames(body))
 	if err != nil {
 		return "", nil, err
 	}
-	byPath := map[string]models.Media{}
+	byName := map[string]models.Media{}
 	var ids []uint
 	for _, m := range ms {
-		byPath["/media/"+m.Path] = m
+		byName[m.Path] = m
 		ids = append(ids, m.ID)
 	}
-	html, err := web.RenderMarkdownOpts(body, web.MarkdownOptions{ImageSize: func(src string) (int, int, bool) {
-		m, ok := byPath[src]
+	html, _, err := web.PrepareArticle(body, func(name string) (int, int, bool) {
+		m, ok := byName[name]
 		return m.Width, m.Height, ok && m.Width > 0
-	}})
+	})
 	if err != nil {
 		return "", nil, fmt.Errorf("render markdown: %w", err)
 	}

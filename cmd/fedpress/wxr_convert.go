@@ -89,7 +89,10 @@ func wpautop(s string) string {
 	last := 0
 	for _, loc := range reRaw.FindAllStringIndex(s, -1) {
 		out.WriteString(autopChunks(s[last:loc[0]]))
-		out.WriteString("\n" + s[loc[0]:loc[1]] + "\n")
+		if out.Len() > 0 && !strings.HasSuffix(out.String(), "\n") {
+			out.WriteString("\n")
+		}
+		out.WriteString(s[loc[0]:loc[1]] + "\n")
 		last = loc[1]
 	}
 	out.WriteString(autopChunks(s[last:]))

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"math/rand/v2"
 	"os"
 	"testing"
 )
@@ -41,4 +42,38 @@ func FuzzParseWXR(f *testing.F) {
 			},
 		})
 	})
+}
+
+// TestParseWXRMutations runs the fuzz body's checks over deterministic
+// mutations of the fixture (flipped bytes, cuts, duplicated spans) on every
+// `go test`, not only when fuzzing. A hang fails through the test timeout.
+func TestParseWXRMutations(t *testing.T) {
+	data, err := os.ReadFile(wxrFixture)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	for i := 0; i < 300; i++ {
+		in := append([]byte(nil), data...)
+		for k := 0; k < 1+r.IntN(6); k++ {
+			switch p := r.IntN(len(in)); r.IntN(3) {
+			case 0:
+				in[p] = byte(r.IntN(256))
+			case 1:
+				in = append(in[:p], in[min(len(in), p+r.IntN(40)):]...)
+			default:
+				q := min(len(in), p+r.IntN(200))
+				at := r.IntN(len(in))
+				in = append(in[:at], append(append([]byte(nil), in[p:q]...), in[at:]...)...)
+			}
+			if len(in) == 0 {
+				in = []byte("<")
+			}
+		}
+		_, _ = parseWXR(bytes.NewReader(in), wxrHandler{Item: func(it *wxrItem) error {
+			_ = wpautop(rewriteHTMLURLs(wpContent(it.Content), func(string) (string, bool) { return "/media/x", true }))
+			_ = wxrRedirects(it)
+			return nil
+		}})
+	}
 }

@@ -57,7 +57,7 @@ func cmdImportWXR(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	if *mediaDir != "" {
 		if st, err := os.Stat(*mediaDir); err != nil || !st.IsDir() {
-			return fmt.Errorf("%w: --media-dir %s is not a folder", errUsage, *mediaDir)
+			return fmt.Errorf("--media-dir %s is not a folder", *mediaDir)
 		}
 	}
 	if cfg.BaseURL == "" {

@@ -508,7 +508,7 @@ func TestWPContent(t *testing.T) {
 		"paragraphs":   {"One\ntwo\n\nThree", "<p>One<br />\ntwo</p>\n<p>Three</p>"},
 		"blocks kept":  {"<p>Already</p>\n\n<ul>\n<li>a</li>\n</ul>", "<p>Already</p>\n<ul>\n<li>a</li>\n</ul>"},
 		"mixed":        {"Intro:\n<ul><li>x</li></ul>\nAfter", "<p>Intro:</p>\n<ul>\n<li>x</li>\n</ul>\n<p>After</p>"},
-		"pre kept":     {"Code:\n\n<pre>a\n\nb</pre>\n\nEnd", "<p>Code:</p>\n\n<pre>a\n\nb</pre>\n<p>End</p>"},
+		"pre kept":     {"Code:\n\n<pre>a\n\nb</pre>\n\nEnd", "<p>Code:</p>\n<pre>a\n\nb</pre>\n<p>End</p>"},
 		"blockquote":   {"<blockquote>Quote\n\nTwo</blockquote>", "<blockquote><p>Quote</p>\n<p>Two</p></blockquote>"},
 		"quote inline": {"<blockquote>One line</blockquote>\nAfter", "<blockquote><p>One line</p></blockquote>\n<p>After</p>"},
 		"div text":     {"<div class=\"x\">A\n\nB</div>", "<div class=\"x\">A\n<p>B</p></div>"},

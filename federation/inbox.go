@@ -1,0 +1,205 @@
+package federation
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+	"time"
+
+	"fedpress/models"
+)
+
+// MaxInboxBody is the largest activity the inbox reads (Mastodon's is the
+// same order; real activities are a few KiB).
+const MaxInboxBody = 1 << 20
+
+// InboxResult is the answer to one inbox POST.
+type InboxResult struct {
+	Status     int    // 202 when stored (or deliberately dropped), else the 4xx/5xx to answer
+	Reason     string // why it was refused or dropped; empty when stored
+	ActivityID string
+	Type       string
+}
+
+// SetClock replaces the service's clock, which also dates signature checks.
+// Tests verifying captured requests set it to the capture's Date. Call it
+// before the service is used: it is not synchronised.
+func (s *Service) SetClock(now func() time.Time) {
+	if now != nil {
+		s.now = now
+	}
+}
+
+// knownActivityTypes are stored for the worker; anything else is answered
+// 202 and dropped.
+var knownActivityTypes = map[string]bool{
+	"Follow": true, "Undo": true, "Accept": true, "Reject": true, "Create": true, "Update": true,
+	"Delete": true, "Like": true, "Announce": true, "EmojiReact": true, "Move": true,
+}
+
+// ReceiveInbox checks one inbox POST and stores it for the worker; it never
+// fetches anything but the signer's key (cached after the first request).
+// recipient is the local username of a personal inbox, "" for the shared
+// inbox and the instance actor's. Checks, cheapest first: method, content
+// type (415), size (413), JSON with type, actor and id (400), recipient
+// (404), blocks (202, dropped: Mastodon does the same, and a 403 only
+// teaches a blocked server to retry or to probe), HTTP signature and
+// digest (401/400), key owner == actor (401), activity id on the actor's
+// host (400), then the store (duplicate ids: 202, nothing new). Hostile
+// input never causes a 5xx: a panic is recovered as 400.
+func (s *Service) ReceiveInbox(ctx context.Context, r *http.Request, recipient string) (res InboxResult) {
+	remote := r.RemoteAddr
+	defer func() {
+		if p := recover(); p != nil {
+			res = InboxResult{Status: http.StatusBadRequest, Reason: "malformed request"}
+			s.log.Error("inbox: recovered from panic", "panic", fmt.Sprint(p), "remote", remote)
+			s.reject(res, "panic", remote, "")
+		}
+	}()
+	if r.Method != http.MethodPost {
+		return s.reject(InboxResult{Status: http.StatusMethodNotAllowed, Reason: "inbox accepts POST only"}, "method", remote, "")
+	}
+	if !isActivityContentType(r.Header.Get("Content-Type")) {
+		return s.reject(InboxResult{Status: http.StatusUnsupportedMediaType,
+			Reason: fmt.Sprintf("content type %q: want application/activity+json or application/ld+json", r.Header.Get("Content-Type"))}, "content_type", remote, "")
+	}
+	if r.ContentLength > MaxInboxBody {
+		return s.reject(InboxResult{Status: http.StatusRequestEntityTooLarge, Reason: fmt.Sprintf("body over %d bytes", MaxInboxBody)}, "too_large", remote, "")
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, MaxInboxBody+1))
+	if err != nil {
+		return s.reject(InboxResult{Status: http.StatusBadRequest, Reason: "could not read the body"}, "read", remote, "")
+	}
+	if len(body) > MaxInboxBody {
+		return s.reject(InboxResult{Status: http.StatusRequestEntityTooLarge, Reason: fmt.Sprintf("body over %d bytes", MaxInboxBody)}, "too_large", remote, "")
+	}
+	act, err := parseActivity(body)
+	if err != nil {
+		return s.reject(InboxResult{Status: http.StatusBadRequest, Reason: err.Error()}, "malformed", remote, "")
+	}
+	res.ActivityID, res.Type = act.ID, act.Type
+	actorHost := hostOf(act.Actor)
+	fail := func(status int, reason, label string) InboxResult {
+		res.Status, res.Reason = status, reason
+		return s.reject(res, label, remote, actorHost)
+	}
+
+	if recipient != "" {
+		ok, err := s.isLocalActor(ctx, recipient)
+		if err != nil {
+			return fail(http.StatusServiceUnavailable, "try again later", "unavailable")
+		}
+		if !ok {
+			return fail(http.StatusNotFound, "no such inbox", "recipient")
+		}
+	}
+	if b, err := s.store.MatchBlock(ctx, act.Actor, actorHost, ""); err != nil {
+		return fail(http.StatusServiceUnavailable, "try again later", "unavailable")
+	} else if b != nil {
+		res.Status, res.Reason = http.StatusAccepted, "blocked"
+		return s.reject(res, "blocked", remote, actorHost)
+	}
+	// Mastodon accepts a Delete of an actor it never knew without checking
+	// the signature: the key is usually gone (410) and there is nothing to
+	// delete anyway.
+	if act.Type == "Delete" && act.objectID() == act.Actor {
+		if _, err := s.store.RemoteActorByURI(ctx, act.Actor); models.ErrIsNotFound(err) {
+			res.Status, res.Reason = http.StatusAccepted, "delete of an unknown actor"
+			return s.reject(res, "unknown_actor_delete", remote, actorHost)
+		}
+	}
+
+	if r.Header.Get("Signature") == "" && r.Header.Get("Signature-Input") == "" && !strings.HasPrefix(strings.ToLower(r.Header.Get("Authorization")), "signature ") {
+		return fail(http.StatusUnauthorized, "request is not signed", "unsigned")
+	}
+	vr, err := VerifyRequest(ctx, r, body, s.ResolveKey, VerifyOptions{Now: func() time.Time { return s.now() }})
+	if err != nil {
+		status, label := http.StatusUnauthorized, "signature"
+		var se *SignatureError
+		if errors.As(err, &se) && se.Status >= 400 && se.Status < 500 {
+			status = se.Status
+		}
+		var kfe *keyFetchError
+		if errors.As(err, &kfe) {
+			label = "key_fetch"
+		}
+		return fail(status, err.Error(), label)
+	}
+	if vr.OwnerURI != act.Actor {
+		return fail(http.StatusUnauthorized, fmt.Sprintf("signed by %s (key %s), not by the actor %s", vr.OwnerURI, vr.KeyID, act.Actor), "actor_mismatch")
+	}
+	if !sameHost(act.ID, act.Actor) {
+		return fail(http.StatusBadRequest, fmt.Sprintf("activity id %s is not on the actor's host %s", act.ID, actorHost), "foreign_id")
+	}
+
+	if !knownActivityTypes[act.Type] {
+		// Accepted so the sender does not retry; nothing here acts on it.
+		s.Metrics.InboxAccepted.WithLabelValues("other").Inc()
+		s.log.Debug("inbox: ignoring activity type", "type", act.Type, "id", act.ID, "host", actorHost)
+		res.Status, res.Reason = http.StatusAccepted, "ignored type"
+		return res
+	}
+	item := &models.InboxItem{
+		ActivityID: act.ID, Type: act.Type, ActorURI: act.Actor, SignerKeyID: vr.KeyID, Recipient: recipient,
+		Body: string(body), ReceivedAt: s.now(), NextAt: s.now(),
+	}
+	created, err := s.store.CreateInboxItem(ctx, item)
+	if err != nil {
+		s.log.Error("inbox: cannot store activity", "id", act.ID, "err", err)
+		return fail(http.StatusServiceUnavailable, "try again later", "unavailable")
+	}
+	res.Status = http.StatusAccepted
+	if !created {
+		res.Reason = "duplicate"
+		s.Metrics.InboxRejected.WithLabelValues("duplicate").Inc()
+		s.log.Debug("inbox: duplicate activity", "id", act.ID, "host", actorHost)
+		return res
+	}
+	s.Metrics.InboxAccepted.WithLabelValues(act.Type).Inc()
+	return res
+}
+
+// reject counts and logs a refused (or dropped) request.
+func (s *Service) reject(res InboxResult, label, remote, host string) InboxResult {
+	s.Metrics.InboxRejected.WithLabelValues(label).Inc()
+	s.log.Warn("inbox: refused", "status", res.Status, "reason", res.Reason, "host", host, "remote", remote,
+		"activity", res.ActivityID, "type", res.Type)
+	return res
+}
+
+// isActivityContentType accepts application/activity+json and
+// application/ld+json (with any profile).
+func isActivityContentType(ct string) bool {
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil {
+		return false
+	}
+	return mt == "application/activity+json" || mt == "application/ld+json"
+}
+
+// isLocalActor reports whether username is the blog actor or an author.
+func (s *Service) isLocalActor(ctx context.Context, username string) (bool, error) {
+	st, err := s.store.GetSettings(ctx)
+	if err != nil {
+		return false, err
+	}
+	if strings.EqualFold(username, blogUsername(st)) {
+		return true, nil
+	}
+	_, err = s.store.AuthorByUsername(ctx, username)
+	if models.ErrIsNotFound(err) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+func blogUsername(st *models.Settings) string {
+	if st.BlogUsername != "" {
+		return st.BlogUsername
+	}
+	return models.DefaultBlogUsername
+}

@@ -1,0 +1,102 @@
+package federation
+
+import (
+	"context"
+	"fmt"
+
+	"fedpress/models"
+)
+
+// inboxFollow records a follow of the blog actor or an author: accepted at
+// once (and answered with Accept), or pending when the blog approves
+// followers by hand. A repeated Follow keeps the row and, when accepted,
+// sends Accept again: the first one may have been lost.
+func (s *Service) inboxFollow(ctx context.Context, run *inboxRun) (string, error) {
+	username, err := s.localUsernameOf(ctx, run.act.objectID(), run.settings)
+	if err != nil {
+		return "", err
+	}
+	if username == "" {
+		return outcomeIgnored, nil
+	}
+	status := models.FollowAccepted
+	if run.settings.ManuallyApprovesFollowers {
+		status = models.FollowPending
+	}
+	f, _, err := s.store.UpsertFollower(ctx, username, run.actor.ID, run.act.ID, status)
+	if err != nil {
+		return "", err
+	}
+	if f.Status == models.FollowAccepted {
+		if err := s.AcceptFollow(ctx, username, run.act.ID, run.actor.URI, run.actor.Inbox, false); err != nil {
+			return "", fmt.Errorf("accept follow %s: %w", run.act.ID, err)
+		}
+	}
+	return outcomeApplied, nil
+}
+
+// inboxUndo reverses a Follow, Like, EmojiReact or Announce of the same
+// actor. The undone activity is found by its id; a Like or Announce sent
+// without one is found by actor and object.
+func (s *Service) inboxUndo(ctx context.Context, run *inboxRun) (string, error) {
+	inner, innerID := run.act.objectMap(), run.act.objectID()
+	if inner != nil {
+		if a := idOf(inner["actor"]); a != "" && a != run.act.Actor {
+			return outcomeIgnored, nil // one cannot undo another's activity
+		}
+	}
+	switch typeOf(inner) {
+	case "Follow":
+		username, err := s.localUsernameOf(ctx, idOf(inner["object"]), run.settings)
+		if err != nil {
+			return "", err
+		}
+		n, err := s.store.RemoveFollows(ctx, run.actor.ID, innerID, username)
+		return appliedIf(n > 0), err
+	case "Like":
+		return s.undoReaction(ctx, run, models.KindLike, inner, innerID, true)
+	case "EmojiReact":
+		// Never by actor+object: the reaction may have been ignored beside a
+		// real Like, which must survive.
+		return s.undoReaction(ctx, run, models.KindLike, inner, innerID, false)
+	case "Announce":
+		return s.undoReaction(ctx, run, models.KindBoost, inner, innerID, true)
+	case "":
+		// Only the id of the undone activity: whichever it was.
+		if innerID == "" {
+			return outcomeIgnored, nil
+		}
+		n, err := s.store.DeleteInteractionByObjectURI(ctx, innerID, run.actor.ID)
+		if err != nil || n > 0 {
+			return outcomeApplied, err
+		}
+		n, err = s.store.RemoveFollows(ctx, run.actor.ID, innerID, "")
+		return appliedIf(n > 0), err
+	}
+	return outcomeIgnored, nil
+}
+
+func (s *Service) undoReaction(ctx context.Context, run *inboxRun, kind string, inner map[string]any, innerID string, byObject bool) (string, error) {
+	if innerID != "" {
+		n, err := s.store.DeleteInteractionByObjectURI(ctx, innerID, run.actor.ID)
+		if err != nil || n > 0 {
+			return outcomeApplied, err
+		}
+	}
+	if !byObject {
+		return outcomeIgnored, nil
+	}
+	a, err := s.articleOf(ctx, idOf(inner["object"]))
+	if err != nil || a == nil {
+		return outcomeIgnored, err
+	}
+	n, err := s.store.DeleteReactions(ctx, kind, run.actor.ID, a.ID)
+	return appliedIf(n > 0), err
+}
+
+func appliedIf(ok bool) string {
+	if ok {
+		return outcomeApplied
+	}
+	return outcomeIgnored
+}

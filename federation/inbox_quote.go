@@ -1,0 +1,90 @@
+package federation
+
+import (
+	"context"
+	"html"
+	"regexp"
+
+	"fedpress/models"
+	"fedpress/web"
+)
+
+// quoteExcerptWords is how much of a quoting post is kept.
+const quoteExcerptWords = 60
+
+// urlInText finds http(s) URLs in HTML, in links and in text alike.
+var urlInText = regexp.MustCompile(`https?://[^\s"'<>]+`)
+
+// acceptQuote stores a public post quoting one of our articles: one naming
+// it in a quote property (FEP-044f quote, quoteUri, quoteUrl,
+// _misskey_quote, or an FEP-e232 link tag), or one that mentions one of our
+// actors and links an article. It shows among the pingbacks with an excerpt.
+func (s *Service) acceptQuote(ctx context.Context, run *inboxRun, note *inNote) (string, error) {
+	vis := visibility(note.To, note.Cc, run.actor.Followers)
+	if vis != "public" && vis != "unlisted" {
+		return outcomeIgnored, nil
+	}
+	a, err := s.quotedArticle(ctx, run, note)
+	if err != nil || a == nil {
+		return outcomeIgnored, err
+	}
+	content := s.noteHTML(note)
+	status, err := s.incomingStatus(ctx, run, run.actor, vis, content+" "+note.Summary)
+	if err != nil {
+		return "", err
+	}
+	id := note.ID
+	in := &models.Interaction{
+		ArticleID: a.ID, Kind: models.KindQuote, Source: models.SourceActivityPub, Status: status,
+		AuthorName: actorDisplayName(run.actor), AuthorURL: actorProfileURL(run.actor), RemoteActorID: &run.actor.ID,
+		ObjectURI: &id, ActivityURI: run.act.ID, URL: note.URL, InReplyTo: s.cfg.URLs.Article(a.ID),
+		Title: actorDisplayName(run.actor), Content: quoteExcerpt(content), Visibility: vis, PublishedAt: note.Published,
+	}
+	if in.URL == "" {
+		in.URL = note.ID
+	}
+	if in.PublishedAt.IsZero() {
+		in.PublishedAt = s.now()
+	}
+	created, err := s.store.CreateInteraction(ctx, in)
+	return appliedIf(created), err
+}
+
+// quoteExcerpt is the start of a quoting post's text, escaped to be HTML.
+func quoteExcerpt(sanitized string) string {
+	return html.EscapeString(web.Excerpt(sanitized, quoteExcerptWords))
+}
+
+// quotedArticle finds the article a note quotes, or nil.
+func (s *Service) quotedArticle(ctx context.Context, run *inboxRun, note *inNote) (*models.Article, error) {
+	for _, q := range note.Quotes {
+		a, err := s.articleOf(ctx, q)
+		if err != nil || a != nil {
+			return a, err
+		}
+	}
+	mentioned := false
+	for _, m := range note.Mentions {
+		u, err := s.localUsernameOf(ctx, m, run.settings)
+		if err != nil {
+			return nil, err
+		}
+		if u != "" {
+			mentioned = true
+			break
+		}
+	}
+	if !mentioned {
+		return nil, nil
+	}
+	for i, link := range urlInText.FindAllString(note.Content, 40) {
+		if i >= 40 {
+			break
+		}
+		a, err := s.articleOf(ctx, html.UnescapeString(link))
+		if err != nil || a != nil {
+			return a, err
+		}
+	}
+	return nil, nil
+}

@@ -1,0 +1,261 @@
+package federation
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"fedpress/models"
+	"fedpress/models/modelstest"
+)
+
+// TestClaimInboxItems: concurrent claimers never get the same row, rows come
+// oldest first, and a stale claim is taken over.
+func TestClaimInboxItems(t *testing.T) {
+	modelstest.Each(t, func(t *testing.T, store *models.Store) {
+		now := time.Now().UTC()
+		const n = 60
+		for i := 0; i < n; i++ {
+			it := &models.InboxItem{ActivityID: fmt.Sprintf("https://r.test/a/%d", i), Type: "Like", Body: "{}", ReceivedAt: now, NextAt: now}
+			if created, err := store.CreateInboxItem(t.Context(), it); err != nil || !created {
+				t.Fatalf("store: %v %v", created, err)
+			}
+		}
+		if created, err := store.CreateInboxItem(t.Context(), &models.InboxItem{ActivityID: "https://r.test/a/0", Body: "{}"}); err != nil || created {
+			t.Fatalf("duplicate stored: %v %v", created, err)
+		}
+		var mu sync.Mutex
+		got := map[uint]string{}
+		var wg sync.WaitGroup
+		errs := make(chan error, 8)
+		for w := 0; w < 4; w++ {
+			wg.Add(1)
+			go func(name string) {
+				defer wg.Done()
+				for {
+					items, err := store.ClaimInboxItems(t.Context(), name, now, now.Add(-time.Hour), 7)
+					if err != nil {
+						errs <- err
+						return
+					}
+					if len(items) == 0 {
+						return
+					}
+					for i := 1; i < len(items); i++ {
+						if items[i].ID < items[i-1].ID {
+							errs <- fmt.Errorf("batch out of order")
+						}
+					}
+					mu.Lock()
+					for _, it := range items {
+						if prev, dup := got[it.ID]; dup {
+							errs <- fmt.Errorf("item %d claimed by %s and %s", it.ID, prev, name)
+						}
+						got[it.ID] = name
+					}
+					mu.Unlock()
+				}
+			}(fmt.Sprintf("w%d", w))
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Fatal(err)
+		}
+		if len(got) != n {
+			t.Fatalf("%d of %d claimed", len(got), n)
+		}
+		// Claimed rows are not handed out again until their claim is stale.
+		if items, _ := store.ClaimInboxItems(t.Context(), "late", now.Add(time.Minute), now.Add(-time.Hour), 100); len(items) != 0 {
+			t.Fatalf("fresh claims taken over: %d", len(items))
+		}
+		items, err := store.ClaimInboxItems(t.Context(), "rescuer", now.Add(time.Hour), now.Add(time.Second), 100)
+		if err != nil || len(items) != n || items[0].ClaimedBy != "rescuer" {
+			t.Fatalf("stale claims not taken over: %d %v", len(items), err)
+		}
+		// Processed rows are never claimed.
+		for _, it := range items {
+			if err := store.FinishInboxItem(t.Context(), it.ID, now, 1, ""); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if items, _ := store.ClaimInboxItems(t.Context(), "after", now.Add(24*time.Hour), now.Add(24*time.Hour), 100); len(items) != 0 {
+			t.Fatalf("processed rows claimed: %d", len(items))
+		}
+	})
+}
+
+// TestInboxRetry: a transient failure is retried with backoff, then given
+// up with the error kept; a permanent one is given up at once.
+func TestInboxRetry(t *testing.T) {
+	e := newIBEnv(t, nil)
+	// An actor on a server that does not answer: every fetch fails.
+	down := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}))
+	defer down.Close()
+	now := time.Now().UTC()
+	clock := now
+	e.svc.SetClock(func() time.Time { return clock })
+	body := fmt.Sprintf(`{"type":"Like","id":"%s/likes/1","actor":"%s/users/x","object":"%s"}`, down.URL, down.URL, e.articleURL())
+	if _, err := e.store.CreateInboxItem(e.ctx, &models.InboxItem{ActivityID: down.URL + "/likes/1", Type: "Like",
+		ActorURI: down.URL + "/users/x", Body: body, ReceivedAt: now, NextAt: now}); err != nil {
+		t.Fatal(err)
+	}
+	for attempt := 1; attempt <= inboxMaxAttempts; attempt++ {
+		if n, err := e.svc.ProcessInbox(e.ctx); err != nil || n != 1 {
+			t.Fatalf("attempt %d: processed %d, %v", attempt, n, err)
+		}
+		it := e.item(down.URL + "/likes/1")
+		if it.Attempts != attempt || it.Error == "" {
+			t.Fatalf("attempt %d: %+v", attempt, it)
+		}
+		if attempt < inboxMaxAttempts {
+			if it.ProcessedAt != nil || !it.NextAt.After(clock) {
+				t.Fatalf("attempt %d not rescheduled: %+v", attempt, it)
+			}
+			if n, _ := e.svc.ProcessInbox(e.ctx); n != 0 {
+				t.Fatal("retried before its time")
+			}
+			clock = it.NextAt.Add(time.Second)
+		} else if it.ProcessedAt == nil {
+			t.Fatalf("not given up after %d attempts", attempt)
+		}
+	}
+
+	// A malformed stored body is permanent: one attempt.
+	if _, err := e.store.CreateInboxItem(e.ctx, &models.InboxItem{ActivityID: "https://r.test/broken", Type: "Like",
+		Body: `{"type":"Like"}`, ReceivedAt: clock, NextAt: clock}); err != nil {
+		t.Fatal(err)
+	}
+	e.process()
+	if it := e.item("https://r.test/broken"); it.ProcessedAt == nil || it.Attempts != 1 || it.Error == "" {
+		t.Fatalf("permanent failure: %+v", it)
+	}
+}
+
+// TestInboxMissingParents: a reply whose parents we lack brings its
+// ancestors (and their other replies) along, each in its place, with signed
+// GETs; chains too long or broken store nothing.
+func TestInboxMissingParents(t *testing.T) {
+	e := newIBEnv(t, nil)
+	bob, carol, dave, erin := e.remote.actor("bob"), e.remote.actor("carol"), e.remote.actor("dave"), e.remote.actor("erin")
+
+	// carol's A answers the article; dave's B answers A; bob's C answers B
+	// and is the only one delivered. erin's S also answers A, and is listed
+	// (embedded) in A's replies collection, GoToSocial style.
+	a := carol.note("/notes/A", e.articleURL(), "<p>A</p>")
+	b := dave.note("/notes/B", idOf(a), "<p>B</p>")
+	s := erin.note("/notes/S", idOf(a), "<p>S</p>")
+	c := bob.note("/notes/C", idOf(b), "<p>C</p>")
+	a["replies"] = map[string]any{"id": idOf(a) + "/replies", "type": "Collection",
+		"first": map[string]any{"type": "CollectionPage", "next": idOf(a) + "/replies?page=1", "partOf": idOf(a) + "/replies"}}
+	e.remote.put(idOf(a)+"/replies?page=1", map[string]any{"id": idOf(a) + "/replies?page=1", "type": "CollectionPage",
+		"orderedItems": []any{idOf(b), s}})
+	e.remote.put(idOf(a), a)
+	e.remote.put(idOf(b), b)
+	bob.mustSend(bob.create(c))
+	e.process()
+
+	rows := map[string]*models.Interaction{}
+	for name, n := range map[string]map[string]any{"A": a, "B": b, "C": c, "S": s} {
+		if rows[name] = e.interaction(idOf(n)); rows[name] == nil {
+			t.Fatalf("%s not stored", name)
+		}
+		if rows[name].ArticleID != e.article.ID || rows[name].Status != models.StatusApproved {
+			t.Fatalf("%s: %+v", name, rows[name])
+		}
+	}
+	parentOf := func(name string) *uint { return rows[name].ParentID }
+	if parentOf("A") != nil || *parentOf("B") != rows["A"].ID || *parentOf("C") != rows["B"].ID || *parentOf("S") != rows["A"].ID {
+		t.Fatalf("threading: A→%v B→%v C→%v S→%v", parentOf("A"), parentOf("B"), parentOf("C"), parentOf("S"))
+	}
+	if ra, err := e.store.RemoteActorByURI(e.ctx, dave.URI); err != nil || rows["B"].RemoteActorID == nil || *rows["B"].RemoteActorID != ra.ID {
+		t.Fatalf("B's author: %v", err)
+	}
+	for _, g := range e.remote.fetched() {
+		if !strings.Contains(g.Signature, `keyId="`+ibBase+`/actor#main-key"`) {
+			t.Errorf("unsigned fetch of %s", g.Path)
+		}
+	}
+
+	t.Run("a chain longer than the depth limit", func(t *testing.T) {
+		parent := e.articleURL()
+		var last map[string]any
+		for i := 0; i <= maxAncestorDepth+1; i++ {
+			last = carol.note(fmt.Sprintf("/long/%d", i), parent, fmt.Sprintf("<p>%d</p>", i))
+			e.remote.put(idOf(last), last)
+			parent = idOf(last)
+		}
+		reply := bob.note("/long/reply", parent, "<p>deep</p>")
+		bob.mustSend(bob.create(reply))
+		e.process()
+		if in := e.interaction(idOf(reply)); in != nil {
+			t.Fatalf("stored beyond the depth limit: %+v", in)
+		}
+		if it := e.item(idOf(reply) + "/activity"); it.ProcessedAt == nil || it.Error != "" {
+			t.Fatalf("item %+v", it)
+		}
+	})
+
+	t.Run("a missing parent", func(t *testing.T) {
+		gone := carol.note("/notes/gone", e.articleURL(), "<p>gone</p>")
+		e.remote.setStatus(idOf(gone), http.StatusGone)
+		reply := bob.note("/notes/orphan", idOf(gone), "<p>orphan</p>")
+		bob.mustSend(bob.create(reply))
+		e.process()
+		if in := e.interaction(idOf(reply)); in != nil {
+			t.Fatalf("orphan stored: %+v", in)
+		}
+	})
+
+	t.Run("a parent claiming another host's author", func(t *testing.T) {
+		forged := carol.note("/notes/forged", e.articleURL(), "<p>forged</p>")
+		forged["attributedTo"] = "https://victim.test/users/v"
+		e.remote.put(idOf(forged), forged)
+		reply := bob.note("/notes/on-forged", idOf(forged), "<p>?</p>")
+		bob.mustSend(bob.create(reply))
+		e.process()
+		if e.interaction(idOf(forged)) != nil || e.interaction(idOf(reply)) != nil {
+			t.Fatal("forged parent stored")
+		}
+	})
+
+	t.Run("the fetch budget bounds the walk", func(t *testing.T) {
+		// A's replies list many siblings: no more than the budget is fetched.
+		before := len(e.remote.fetched())
+		root := carol.note("/wide/root", e.articleURL(), "<p>root</p>")
+		var items []any
+		for i := 0; i < 3*inboxFetchBudget; i++ {
+			sib := erin.note(fmt.Sprintf("/wide/%d", i), idOf(root), "<p>sib</p>")
+			e.remote.put(idOf(sib), sib)
+			items = append(items, idOf(sib))
+		}
+		root["replies"] = map[string]any{"id": idOf(root) + "/replies", "type": "OrderedCollection", "orderedItems": items}
+		e.remote.put(idOf(root), root)
+		reply := bob.note("/wide/reply", idOf(root), "<p>wide</p>")
+		bob.mustSend(bob.create(reply))
+		e.process()
+		if e.interaction(idOf(reply)) == nil {
+			t.Fatal("reply not stored")
+		}
+		if n := len(e.remote.fetched()) - before; n > inboxFetchBudget+1 {
+			t.Fatalf("%d fetches for one activity", n)
+		}
+		var stored []string
+		for _, it := range items {
+			if e.interaction(it.(string)) != nil {
+				stored = append(stored, it.(string))
+			}
+		}
+		sort.Strings(stored)
+		if len(stored) == 0 || len(stored) > maxCollectionItems {
+			t.Fatalf("%d siblings stored", len(stored))
+		}
+	})
+}

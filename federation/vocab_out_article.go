@@ -1,0 +1,308 @@
+package federation
+
+import (
+	"context"
+	"fmt"
+	"html"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/go-fed/activity/streams"
+	"github.com/go-fed/activity/streams/vocab"
+
+	"fedpress/models"
+	"fedpress/web"
+)
+
+// summaryWords is the excerpt length used when an article has no summary
+// (WordPress's default excerpt length).
+const summaryWords = 55
+
+// Article collections served under /articles/:id/.
+const (
+	CollectionReplies = "replies"
+	CollectionLikes   = "likes"
+	CollectionShares  = "shares"
+	CollectionContext = "context"
+)
+
+// ArticleCollectionURL is the id of one of an article's collections.
+func (u URLs) ArticleCollection(id uint, name string) string { return u.Article(id) + "/" + name }
+
+// articleCounts are the approved interactions shown as collection sizes.
+type articleCounts struct{ replies, likes, shares int64 }
+
+// ArticleObject is the ActivityStreams object of an article, as served at
+// its id and permalink: an Article (or a Note, per settings).
+func (s *Service) ArticleObject(ctx context.Context, a *models.Article) (Doc, error) {
+	st, err := s.store.GetSettings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	obj, err := s.articleObject(ctx, st, a)
+	if err != nil {
+		return nil, err
+	}
+	obj["@context"] = ldContext()
+	return obj, nil
+}
+
+// articleObject builds the object without @context, for embedding.
+func (s *Service) articleObject(ctx context.Context, st *models.Settings, a *models.Article) (Doc, error) {
+	if a.Author.ID == 0 {
+		au, err := s.store.AuthorByID(ctx, a.AuthorID)
+		if err != nil {
+			return nil, fmt.Errorf("article %d author: %w", a.ID, err)
+		}
+		a.Author = *au
+	}
+	var c articleCounts
+	var err error
+	if c.replies, err = s.store.CountApproved(ctx, a.ID, models.KindComment); err != nil {
+		return nil, err
+	}
+	if c.likes, err = s.store.CountApproved(ctx, a.ID, models.KindLike); err != nil {
+		return nil, err
+	}
+	if c.shares, err = s.store.CountApproved(ctx, a.ID, models.KindBoost); err != nil {
+		return nil, err
+	}
+	return s.buildArticle(st, a, c)
+}
+
+// articleAudience is who an article is for: everyone, and both follower
+// collections so servers that route by collection (Pleroma, Akkoma) show it
+// to the blog's followers too.
+func (s *Service) articleAudience(st *models.Settings, a *models.Article) (to, cc []string) {
+	u := s.cfg.URLs
+	return []string{PublicCollection}, []string{u.Followers(a.Author.Username), u.Followers(blogActorName(st))}
+}
+
+// articleLanguage is the article's language, else the blog's.
+func articleLanguage(st *models.Settings, a *models.Article) string {
+	if a.Language != "" {
+		return a.Language
+	}
+	return st.Language
+}
+
+// buildArticle assembles the object. Mastodon shows an Article as its name,
+// summary and a link, so the Note setting exists for blogs whose readers
+// want the text in their timeline: the title then leads the content, and
+// there is no summary, which Mastodon would show as a content warning
+// hiding the text.
+func (s *Service) buildArticle(st *models.Settings, a *models.Article, c articleCounts) (Doc, error) {
+	u := s.cfg.URLs
+	asNote := strings.EqualFold(st.ObjectType, "Note")
+	permalink := u.Abs(a.Permalink())
+	content := web.AbsoluteURLs(a.HTML, u.Base.String())
+	if asNote {
+		content = "<p><strong>" + html.EscapeString(a.Title) + "</strong></p>" + content +
+			`<p><a href="` + html.EscapeString(permalink) + `">` + html.EscapeString(permalink) + `</a></p>`
+	}
+	to, cc := s.articleAudience(st, a)
+	published := a.CreatedAt
+	if a.PublishedAt != nil {
+		published = *a.PublishedAt
+	}
+
+	var (
+		t   vocab.Type
+		obj interface {
+			SetJSONLDId(vocab.JSONLDIdProperty)
+			SetActivityStreamsName(vocab.ActivityStreamsNameProperty)
+			SetActivityStreamsSummary(vocab.ActivityStreamsSummaryProperty)
+			SetActivityStreamsContent(vocab.ActivityStreamsContentProperty)
+			SetActivityStreamsUrl(vocab.ActivityStreamsUrlProperty)
+			SetActivityStreamsAttributedTo(vocab.ActivityStreamsAttributedToProperty)
+			SetActivityStreamsTo(vocab.ActivityStreamsToProperty)
+			SetActivityStreamsCc(vocab.ActivityStreamsCcProperty)
+			SetActivityStreamsPublished(vocab.ActivityStreamsPublishedProperty)
+			SetActivityStreamsUpdated(vocab.ActivityStreamsUpdatedProperty)
+			SetActivityStreamsAttachment(vocab.ActivityStreamsAttachmentProperty)
+			SetActivityStreamsReplies(vocab.ActivityStreamsRepliesProperty)
+			SetActivityStreamsLikes(vocab.ActivityStreamsLikesProperty)
+			SetActivityStreamsShares(vocab.ActivityStreamsSharesProperty)
+			SetActivityStreamsContext(vocab.ActivityStreamsContextProperty)
+		}
+	)
+	if asNote {
+		n := streams.NewActivityStreamsNote()
+		t, obj = n, n
+	} else {
+		ar := streams.NewActivityStreamsArticle()
+		t, obj = ar, ar
+	}
+	obj.SetJSONLDId(idProp(u.Article(a.ID)))
+	if !asNote {
+		obj.SetActivityStreamsName(nameProp(a.Title))
+		summary := strings.TrimSpace(a.Summary)
+		if summary == "" {
+			summary = web.Excerpt(a.HTML, summaryWords)
+		}
+		if summary != "" {
+			obj.SetActivityStreamsSummary(summaryProp(html.EscapeString(summary)))
+		}
+	}
+	obj.SetActivityStreamsContent(contentProp(content))
+	obj.SetActivityStreamsUrl(urlProp(permalink))
+	obj.SetActivityStreamsAttributedTo(attributedToProp(u.Actor(a.Author.Username)))
+	obj.SetActivityStreamsTo(toProp(to...))
+	obj.SetActivityStreamsCc(ccProp(cc...))
+	obj.SetActivityStreamsPublished(publishedProp(published))
+	// "updated" makes Mastodon label the post as edited: only for edits
+	// made after publication.
+	if a.UpdatedAt.After(published.Add(time.Minute)) {
+		obj.SetActivityStreamsUpdated(updatedProp(a.UpdatedAt))
+	}
+	if att := s.articleAttachments(a); att.Len() > 0 {
+		obj.SetActivityStreamsAttachment(att)
+	}
+	rp := streams.NewActivityStreamsRepliesProperty()
+	rp.SetActivityStreamsOrderedCollection(countedOrderedCollection(u.ArticleCollection(a.ID, CollectionReplies), c.replies))
+	obj.SetActivityStreamsReplies(rp)
+	lp := streams.NewActivityStreamsLikesProperty()
+	lp.SetActivityStreamsCollection(countedCollection(u.ArticleCollection(a.ID, CollectionLikes), c.likes))
+	obj.SetActivityStreamsLikes(lp)
+	sp := streams.NewActivityStreamsSharesProperty()
+	sp.SetActivityStreamsCollection(countedCollection(u.ArticleCollection(a.ID, CollectionShares), c.shares))
+	obj.SetActivityStreamsShares(sp)
+	ctxp := streams.NewActivityStreamsContextProperty()
+	ctxp.AppendIRI(iri(u.ArticleCollection(a.ID, CollectionContext)))
+	obj.SetActivityStreamsContext(ctxp)
+
+	m, err := nested(t)
+	if err != nil {
+		return nil, fmt.Errorf("article %d: %w", a.ID, err)
+	}
+	if lang := articleLanguage(st, a); lang != "" {
+		m["contentMap"] = map[string]any{lang: content}
+	}
+	m["sensitive"] = false
+	tags := []any{}
+	for _, tg := range a.Tags {
+		if name := hashtagName(tg.Name); name != "" {
+			tags = append(tags, Doc{"type": "Hashtag", "href": u.Tag(tg.Slug), "name": "#" + name})
+		}
+	}
+	m["tag"] = tags
+	if _, ok := m["attachment"]; !ok {
+		m["attachment"] = []any{}
+	}
+	return m, nil
+}
+
+// articleAttachments lists the article's media, the image shown first in
+// the text leading (it becomes the preview in timelines).
+func (s *Service) articleAttachments(a *models.Article) vocab.ActivityStreamsAttachmentProperty {
+	media := append([]models.Media(nil), a.Media...)
+	if src, _ := web.FirstImage(a.HTML); src != "" {
+		for i, m := range media {
+			if i > 0 && (strings.HasSuffix(src, "/media/"+m.Path) || (m.RemoteURL != "" && src == m.RemoteURL)) {
+				first := media[i]
+				copy(media[1:i+1], media[:i])
+				media[0] = first
+				break
+			}
+		}
+	}
+	p := streams.NewActivityStreamsAttachmentProperty()
+	for _, m := range media {
+		href := m.RemoteURL
+		if href == "" {
+			href = s.mediaURL(m.Path)
+		}
+		var doc interface {
+			SetActivityStreamsUrl(vocab.ActivityStreamsUrlProperty)
+			SetActivityStreamsMediaType(vocab.ActivityStreamsMediaTypeProperty)
+			SetActivityStreamsName(vocab.ActivityStreamsNameProperty)
+		}
+		var img vocab.ActivityStreamsImage
+		if strings.HasPrefix(m.MimeType, "image/") {
+			img = streams.NewActivityStreamsImage()
+			p.AppendActivityStreamsImage(img)
+			doc = img
+		} else {
+			d := streams.NewActivityStreamsDocument()
+			p.AppendActivityStreamsDocument(d)
+			doc = d
+		}
+		doc.SetActivityStreamsUrl(urlProp(href))
+		if m.MimeType != "" {
+			mt := streams.NewActivityStreamsMediaTypeProperty()
+			mt.Set(m.MimeType)
+			doc.SetActivityStreamsMediaType(mt)
+		}
+		// Alt text: Mastodon reads it from name and shows it to
+		// screen-reader users. An empty name is sent as "" on purpose.
+		doc.SetActivityStreamsName(nameProp(m.Alt))
+		if img != nil && m.Width > 0 && m.Height > 0 {
+			w := streams.NewActivityStreamsWidthProperty()
+			w.Set(m.Width)
+			img.SetActivityStreamsWidth(w)
+			h := streams.NewActivityStreamsHeightProperty()
+			h.Set(m.Height)
+			img.SetActivityStreamsHeight(h)
+		}
+	}
+	return p
+}
+
+// ArticleTombstone is what a deleted article's id answers.
+func (s *Service) ArticleTombstone(a *models.Article) (Doc, error) {
+	m, err := s.tombstone(s.cfg.URLs.Article(a.ID), "Article", a.DeletedAt)
+	if err != nil {
+		return nil, err
+	}
+	m["@context"] = ldContext()
+	return m, nil
+}
+
+// tombstone builds a Tombstone (nested form).
+func (s *Service) tombstone(id, formerType string, deleted *time.Time) (Doc, error) {
+	ts := streams.NewActivityStreamsTombstone()
+	ts.SetJSONLDId(idProp(id))
+	if deleted != nil {
+		dp := streams.NewActivityStreamsDeletedProperty()
+		dp.Set(deleted.UTC().Truncate(time.Second))
+		ts.SetActivityStreamsDeleted(dp)
+	}
+	m, err := nested(ts)
+	if err != nil {
+		return nil, fmt.Errorf("tombstone %s: %w", id, err)
+	}
+	m["formerType"] = formerType
+	return m, nil
+}
+
+func countedCollection(id string, n int64) vocab.ActivityStreamsCollection {
+	c := streams.NewActivityStreamsCollection()
+	c.SetJSONLDId(idProp(id))
+	c.SetActivityStreamsTotalItems(totalItemsProp(int(n)))
+	return c
+}
+
+func countedOrderedCollection(id string, n int64) vocab.ActivityStreamsOrderedCollection {
+	c := streams.NewActivityStreamsOrderedCollection()
+	c.SetJSONLDId(idProp(id))
+	c.SetActivityStreamsTotalItems(totalItemsProp(int(n)))
+	return c
+}
+
+// hashtagName makes a tag name Mastodon accepts as a hashtag (letters,
+// digits, underscore): "Asia Pacific" → "AsiaPacific", as people write
+// multi-word hashtags.
+func hashtagName(name string) string {
+	var b strings.Builder
+	words := strings.FieldsFunc(name, func(r rune) bool { return !(unicode.IsLetter(r) || unicode.IsDigit(r) || r == '_') })
+	for i, w := range words {
+		if i > 0 && len(words) > 1 {
+			r := []rune(w)
+			r[0] = unicode.ToUpper(r[0])
+			w = string(r)
+		}
+		b.WriteString(w)
+	}
+	return b.String()
+}

@@ -1,0 +1,237 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/labstack/echo/v4"
+
+	"fedpress/models"
+	"fedpress/web"
+)
+
+// dateInputLayout is what <input type="datetime-local"> sends and shows.
+const dateInputLayout = "2006-01-02T15:04"
+
+// articleForm is the editor's fields as typed, so a refused save shows
+// them again unchanged.
+type articleForm struct {
+	Title, Slug, Summary, Body, Tags string
+	PublishedAt                      string // datetime-local value, in UTC
+	// PublishedUTC is set by admin.js from the browser's time zone; it wins
+	// over PublishedAt, which without JavaScript is read as UTC.
+	PublishedUTC string
+	Pinned       bool
+	Action       string // "draft" or "publish"
+}
+
+func readArticleForm(c echo.Context) articleForm {
+	r := c.Request()
+	v := func(k string) string { return r.PostFormValue(k) }
+	return articleForm{
+		Title: strings.TrimSpace(v("title")), Slug: strings.TrimSpace(v("slug")),
+		Summary: strings.TrimSpace(v("summary")), Body: strings.ReplaceAll(v("body"), "\r\n", "\n"),
+		Tags: v("tags"), PublishedAt: strings.TrimSpace(v("published_at")),
+		PublishedUTC: strings.TrimSpace(v("published_utc")),
+		Pinned:       v("pinned") != "", Action: v("action"),
+	}
+}
+
+// formFromArticle fills the editor from a saved article. Imported HTML
+// articles have no Markdown: their HTML is shown, which Markdown keeps.
+func formFromArticle(a *models.Article) articleForm {
+	f := articleForm{Title: a.Title, Slug: a.Slug, Summary: a.Summary, Body: a.Markdown, Pinned: a.Pinned}
+	if f.Body == "" && a.Format == "html" {
+		f.Body = a.HTML
+	}
+	names := make([]string, len(a.Tags))
+	for i, t := range a.Tags {
+		names[i] = t.Name
+	}
+	f.Tags = strings.Join(names, ", ")
+	if a.PublishedAt != nil {
+		f.PublishedAt = a.PublishedAt.UTC().Format(dateInputLayout)
+	}
+	return f
+}
+
+// publishTime is the chosen publication date, nil when none was given.
+func (f articleForm) publishTime() (*time.Time, error) {
+	if f.PublishedUTC != "" {
+		t, err := time.Parse(time.RFC3339, f.PublishedUTC)
+		if err != nil {
+			return nil, fmt.Errorf("publish date %q: %w", f.PublishedUTC, err)
+		}
+		t = t.UTC().Truncate(time.Second)
+		return &t, nil
+	}
+	if f.PublishedAt == "" {
+		return nil, nil
+	}
+	for _, layout := range []string{dateInputLayout, "2006-01-02T15:04:05", "2006-01-02"} {
+		if t, err := time.ParseInLocation(layout, f.PublishedAt, time.UTC); err == nil {
+			return &t, nil
+		}
+	}
+	return nil, fmt.Errorf("publish date %q: not a date", f.PublishedAt)
+}
+
+// tagNames splits the comma-separated tags.
+func (f articleForm) tagNames() []string {
+	var out []string
+	for _, t := range strings.Split(f.Tags, ",") {
+		if t = strings.TrimSpace(t); t != "" {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// renderArticleBody renders markdown as saved, with the sizes of the
+// uploads it shows, and returns those uploads.
+func (s *Server) renderArticleBody(ctx context.Context, markdown string) (string, []models.Media, error) {
+	media, err := s.Store.MediaByPaths(ctx, web.MediaNames(markdown))
+	if err != nil {
+		return "", nil, err
+	}
+	byName := make(map[string]models.Media, len(media))
+	for _, m := range media {
+		byName[m.Path] = m
+	}
+	html, _, err := web.PrepareArticle(markdown, func(name string) (int, int, bool) {
+		m, ok := byName[name]
+		return m.Width, m.Height, ok
+	})
+	if err != nil {
+		return "", nil, fmt.Errorf("render article body: %w", err)
+	}
+	return html, media, nil
+}
+
+// saveArticle validates f and saves it as article id (0 creates one by
+// author), returning the flash code that tells what happened. Problems the
+// author can fix come back as messages, with a nil article; err is for
+// everything else.
+func (s *Server) saveArticle(ctx context.Context, id uint, f articleForm, author *models.Author) (a *models.Article, msg string, problems []string, err error) {
+	var old *models.Article
+	if id != 0 {
+		a, err := s.Store.ArticleByID(ctx, id)
+		if err != nil {
+			return nil, "", nil, err
+		}
+		if a.DeletedAt != nil {
+			return nil, "", nil, fmt.Errorf("article %d is deleted: %w", id, models.ErrNotFound)
+		}
+		old = a
+	}
+	if f.Title == "" {
+		problems = append(problems, "Give the article a title.")
+	} else if utf8.RuneCountInString(f.Title) > 500 {
+		problems = append(problems, "Titles can have at most 500 characters.")
+	}
+	if f.Action != "draft" && f.Action != "publish" {
+		problems = append(problems, "Choose “Save draft” or “Publish”.")
+	}
+	published, err := f.publishTime()
+	if err != nil {
+		problems = append(problems, "The publish date is not a valid date and time.")
+	}
+	if len(problems) > 0 {
+		return nil, "", problems, nil
+	}
+
+	in := models.ArticleInput{
+		Title: f.Title, Summary: f.Summary, Markdown: f.Body, Format: "markdown",
+		Tags: f.tagNames(), Pinned: f.Pinned, AuthorID: author.ID, PublishedAt: published,
+	}
+	if old != nil { // what the editor does not show stays as it was
+		in.AuthorID, in.Language, in.Imported, in.WPPostID = old.AuthorID, old.Language, old.Imported, old.WPPostID
+	}
+	in.Status = models.StatusDraft
+	if f.Action == "publish" {
+		in.Status = models.StatusPublished
+		if in.PublishedAt == nil {
+			now := s.Now().Truncate(time.Second)
+			in.PublishedAt = &now
+		}
+	}
+
+	// The slug stays unless the author changed it: links to the article
+	// keep working after a title fix.
+	if old != nil && f.Slug == old.Slug {
+		in.Slug = old.Slug
+	} else {
+		base := f.Slug
+		if base == "" {
+			base = f.Title
+		}
+		if in.Slug, err = s.Store.UniqueSlug(ctx, web.Slugify(base), id); err != nil {
+			return nil, "", nil, err
+		}
+	}
+
+	html, media, err := s.renderArticleBody(ctx, f.Body)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	in.HTML = html
+	for _, m := range media {
+		in.MediaIDs = append(in.MediaIDs, m.ID)
+	}
+
+	a, err = s.Store.SaveArticle(ctx, id, in)
+	if err != nil {
+		if models.IsDuplicate(err) { // another save took the slug meanwhile
+			return nil, "", []string{fmt.Sprintf("The slug %q was just taken; save again to get another.", in.Slug)}, nil
+		}
+		return nil, "", nil, err
+	}
+	// Federation hears of every published save, and of an unpublish, so
+	// followers can get the Create, Update or retraction.
+	if a.Status == models.StatusPublished || (old != nil && old.Status == models.StatusPublished) {
+		if err := s.Fed.ArticleSaved(ctx, a.ID); err != nil {
+			s.Log.Error("federate saved article", "article", a.ID, "err", err)
+		}
+	}
+	return a, savedMsg(old, a, s.Now()), nil, nil
+}
+
+// savedMsg is the flash code after a save; old is nil for a new article.
+func savedMsg(old, a *models.Article, now time.Time) string {
+	switch {
+	case a.Status == models.StatusDraft:
+		return "draft"
+	case a.IsScheduled(now):
+		return "scheduled"
+	case old == nil || !old.IsVisible(now):
+		return "published"
+	}
+	return "updated"
+}
+
+// articleSaveResponse answers a create or update: back to the editor on
+// success, the same form with its problems otherwise.
+func (s *Server) articleSaveResponse(c echo.Context, id uint, f articleForm) error {
+	ctx := c.Request().Context()
+	a, msg, problems, err := s.saveArticle(ctx, id, f, currentUser(c))
+	if isNotFound(err) {
+		return s.adminErrorBack(c, http.StatusNotFound, "This article does not exist (it may have been deleted).", "/admin/articles/")
+	}
+	if err != nil {
+		return err
+	}
+	if len(problems) > 0 {
+		var old *models.Article
+		if id != 0 {
+			if old, err = s.Store.ArticleByID(ctx, id); err != nil {
+				return err
+			}
+		}
+		return s.renderArticleForm(c, http.StatusUnprocessableEntity, old, f, problems)
+	}
+	return redirectSeeOther(c, withMsg(fmt.Sprintf("/admin/articles/%d/edit/", a.ID), msg))
+}

@@ -1,0 +1,119 @@
+package handlers
+
+import (
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"fedpress/models"
+	"fedpress/web"
+)
+
+// editorMedia is how many recent uploads the editor offers to insert.
+const editorMedia = 12
+
+// articleFormData is the editor page.
+type articleFormData struct {
+	Form     articleForm
+	Errors   []string
+	Action   string // where the form posts
+	IsNew    bool
+	ID       uint
+	Status   string // "draft", "scheduled", "published"; "" for a new article
+	DateUTC  string // RFC 3339 of the date field, for admin.js to show local time
+	ViewURL  string // the article on the site, when readers can see it
+	PermaDir string // "/2024/05/" the slug lives under
+	Imported bool
+	HTMLOnly bool // imported as HTML: the body field holds HTML
+	Uploaded *mediaItem
+	Media    []mediaItem
+	MaxSize  string
+}
+
+// articleNew shows an empty editor.
+func (s *Server) articleNew(c echo.Context) error {
+	return s.renderArticleForm(c, http.StatusOK, nil, articleForm{}, nil)
+}
+
+// articleEdit shows the editor for a saved article.
+func (s *Server) articleEdit(c echo.Context) error {
+	id, err := idParam(c)
+	if err == nil {
+		var a *models.Article
+		if a, err = s.Store.ArticleByID(c.Request().Context(), id); err == nil && a.DeletedAt == nil {
+			return s.renderArticleForm(c, http.StatusOK, a, formFromArticle(a), nil)
+		}
+	}
+	if err != nil && !isNotFound(err) {
+		return err
+	}
+	return s.adminErrorBack(c, http.StatusNotFound, "This article does not exist (it may have been deleted).", "/admin/articles/")
+}
+
+// articleStatus names an article's state for the admin.
+func articleStatus(a *models.Article, now time.Time) string {
+	switch {
+	case a.Status == models.StatusDraft:
+		return "draft"
+	case a.IsScheduled(now):
+		return "scheduled"
+	}
+	return "published"
+}
+
+// renderArticleForm shows the editor; a is nil for a new article.
+func (s *Server) renderArticleForm(c echo.Context, status int, a *models.Article, f articleForm, problems []string) error {
+	ctx := c.Request().Context()
+	now := s.Now()
+	d := articleFormData{Form: f, Errors: problems, Action: "/admin/articles", IsNew: a == nil, MaxSize: sizeLabel(s.Cfg.MaxUploadBytes)}
+	when := now
+	if a != nil {
+		d.ID, d.Action = a.ID, fmt.Sprintf("/admin/articles/%d", a.ID)
+		d.Status = articleStatus(a, now)
+		d.Imported, d.HTMLOnly = a.Imported, a.Markdown == "" && a.Format == "html"
+		if a.IsVisible(now) {
+			d.ViewURL = a.Permalink()
+		}
+		if a.PublishedAt != nil {
+			when = *a.PublishedAt
+		}
+	}
+	if t, err := f.publishTime(); err == nil && t != nil {
+		d.DateUTC = t.Format(time.RFC3339)
+		when = *t
+	}
+	d.PermaDir = fmt.Sprintf("/%04d/%02d/", when.UTC().Year(), int(when.UTC().Month()))
+
+	media, err := s.Store.ListMedia(ctx, editorMedia)
+	if err != nil {
+		return err
+	}
+	for _, m := range media {
+		d.Media = append(d.Media, mediaItemOf(m))
+	}
+	if name := c.QueryParam("uploaded"); name != "" {
+		if m, err := s.Store.MediaByPath(ctx, name); err == nil {
+			it := mediaItemOf(*m)
+			d.Uploaded = &it
+		}
+	}
+	title, section := "New article", "new"
+	if a != nil {
+		title, section = "Edit “"+a.Title+"”", "articles"
+	}
+	return s.renderAdmin(c, status, "article_form", title, section, d)
+}
+
+// mediaItem is one upload as the admin shows it.
+type mediaItem struct {
+	models.Media
+	URL      string
+	Markdown string // snippet to paste into an article
+	Size     string
+}
+
+func mediaItemOf(m models.Media) mediaItem {
+	return mediaItem{Media: m, URL: web.MediaPrefix + m.Path, Markdown: web.ImageMarkdown(m.Path, m.Alt, m.Caption), Size: sizeLabel(m.Size)}
+}

@@ -1,0 +1,23 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+)
+
+// followersShow is GET /users/:username/followers[?page=N].
+func (s *Server) followersShow(c echo.Context) error {
+	if err := s.requireSignedFetch(c); err != nil {
+		return err
+	}
+	page, err := collectionPage(c)
+	if err != nil {
+		return err
+	}
+	doc, err := s.Fed.Followers(c.Request().Context(), c.Param("username"), page)
+	if err != nil {
+		return err
+	}
+	return s.writeAS2(c, http.StatusOK, doc)
+}

@@ -1,0 +1,117 @@
+package handlers
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+)
+
+func TestMediaCreate(t *testing.T) {
+	ts := newTestServer(t)
+	ad := ts.newAdmin("alice")
+	ctx := context.Background()
+	png := pngBytes(t, 64, 48)
+
+	rec := ad.upload("/admin/media", "file", "photo.jpg", png, url.Values{"alt": {"A red line"}, "caption": {"My \"best\" shot"}})
+	if rec.Code != http.StatusSeeOther {
+		t.Fatalf("upload: status %d\n%s", rec.Code, rec.Body)
+	}
+	loc, _ := url.Parse(rec.Header().Get("Location"))
+	name := loc.Query().Get("uploaded")
+	if loc.Path != "/admin/media/" || !strings.HasSuffix(name, ".png") {
+		t.Fatalf("redirect %q: want the media library and a .png name (type from the bytes)", loc)
+	}
+	m, err := ts.Store.MediaByPath(ctx, name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Width != 64 || m.Height != 48 || m.Size != int64(len(png)) || m.MimeType != "image/png" ||
+		m.Alt != "A red line" || m.Caption != `My "best" shot` || m.AuthorID != ad.author.ID {
+		t.Errorf("stored media %+v", m)
+	}
+	f, _, err := ts.Media.Open(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stored, _ := io.ReadAll(f)
+	f.Close()
+	if !bytes.Equal(stored, png) {
+		t.Error("stored file differs from the upload")
+	}
+
+	// The library shows it with its Markdown.
+	page := ad.get("/admin/media/?uploaded=" + name)
+	mustContain(t, page.Body.String(), `![A red line](/media/`+name+` &#34;My \&#34;best\&#34; shot&#34;)`, "64×48", `id="uploaded"`)
+
+	// An article using it gets its size and attaches it.
+	a := ad.savedArticle(t, ad.post("/admin/articles", url.Values{"title": {"With image"}, "action": {"publish"},
+		"body": {"![A red line](/media/" + name + " \"Cap\")"}}))
+	mustContain(t, a.HTML, `width="64" height="48"`)
+	if len(a.Media) != 1 || a.Media[0].ID != m.ID {
+		t.Errorf("article media %+v, want the upload", a.Media)
+	}
+
+	// Back to the editor when asked.
+	rec = ad.upload("/admin/media", "file", "x.png", png, url.Values{"return_to": {"/admin/articles/new/"}})
+	if loc := rec.Header().Get("Location"); !strings.HasPrefix(loc, "/admin/articles/new/?uploaded=") {
+		t.Errorf("return_to: redirect %q", loc)
+	}
+	if rec := ad.upload("/admin/media", "file", "x.png", png, url.Values{"return_to": {"//evil.example/"}}); strings.Contains(rec.Header().Get("Location"), "evil") {
+		t.Errorf("return_to followed off-site: %q", rec.Header().Get("Location"))
+	}
+
+	// admin.js gets JSON, with the token in a header.
+	rec = ad.upload("/admin/media", "file", "x.png", png, url.Values{"alt": {"Alt"}}, "Accept", "application/json", csrfHeader, ad.csrf)
+	if rec.Code != http.StatusCreated {
+		t.Fatalf("JSON upload: %d %s", rec.Code, rec.Body)
+	}
+	var got mediaJSON
+	if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Markdown != "![Alt](/media/"+got.Name+")" || got.URL != "/media/"+got.Name || got.Width != 64 {
+		t.Errorf("JSON answer %+v", got)
+	}
+}
+
+func TestMediaCreateRefused(t *testing.T) {
+	ts := newTestServer(t)
+	ad := ts.newAdmin("alice")
+	tests := []struct {
+		name     string
+		field    string
+		filename string
+		data     []byte
+		json     bool
+		want     int
+		body     string
+	}{
+		{"too large", "file", "big.png", bytes.Repeat([]byte{0}, 2<<20), false, http.StatusRequestEntityTooLarge, "File too large (max 1 MB)"},
+		{"too large, JSON", "file", "big.png", bytes.Repeat([]byte{0}, 2<<20), true, http.StatusRequestEntityTooLarge, "File too large (max 1 MB)"},
+		{"text named .jpg", "file", "notes.jpg", []byte("Just some notes, not a photo.\n"), false, http.StatusUnsupportedMediaType, "not a JPEG, PNG, GIF or WebP image"},
+		{"text named .jpg, JSON", "file", "notes.jpg", []byte("Just some notes, not a photo.\n"), true, http.StatusUnsupportedMediaType, "not a JPEG, PNG, GIF or WebP image"},
+		{"html", "file", "x.gif", []byte("<html><script>alert(1)</script></html>"), false, http.StatusUnsupportedMediaType, "Only JPEG, PNG, GIF and WebP"},
+		{"no file", "", "", nil, false, http.StatusBadRequest, "Choose an image"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var headers []string
+			if tt.json {
+				headers = []string{"Accept", "application/json"}
+			}
+			rec := ad.upload("/admin/media", tt.field, tt.filename, tt.data, nil, headers...)
+			if rec.Code != tt.want {
+				t.Fatalf("status %d, want %d\n%.500s", rec.Code, tt.want, rec.Body)
+			}
+			mustContain(t, rec.Body.String(), tt.body)
+		})
+	}
+	if ms, _ := ts.Store.ListMedia(context.Background(), 10); len(ms) != 0 {
+		t.Errorf("%d refused uploads were recorded", len(ms))
+	}
+}

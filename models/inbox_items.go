@@ -1,0 +1,109 @@
+package models
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"time"
+
+	"gorm.io/gorm/clause"
+)
+
+// CreateInboxItem stores an incoming activity before it is acknowledged. An
+// ActivityID already stored inserts nothing and returns created=false, so a
+// peer's retry or a replay has no second effect.
+func (s *Store) CreateInboxItem(ctx context.Context, it *InboxItem) (created bool, err error) {
+	res := s.q(ctx).Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "activity_id"}}, DoNothing: true}).Create(it)
+	if res.Error != nil {
+		return false, fmt.Errorf("store inbox item %q: %w", it.ActivityID, res.Error)
+	}
+	return res.RowsAffected == 1, nil
+}
+
+// ClaimInboxItems marks up to limit due, unprocessed items as taken by
+// worker and returns them oldest first. Claims older than staleBefore are
+// taken over (their worker died). PostgreSQL skips rows another
+// transaction is claiming (FOR UPDATE SKIP LOCKED); SQLite runs the single
+// UPDATE under its one-writer lock. Either way no row is handed out twice.
+func (s *Store) ClaimInboxItems(ctx context.Context, worker string, now, staleBefore time.Time, limit int) ([]InboxItem, error) {
+	if limit <= 0 {
+		limit = 1
+	}
+	lock := ""
+	if s.dialect == "postgres" {
+		lock = " FOR UPDATE SKIP LOCKED"
+	}
+	sql := `UPDATE inbox_items SET claimed_by = ?, claimed_at = ?
+WHERE id IN (SELECT id FROM inbox_items
+  WHERE processed_at IS NULL AND next_at <= ? AND (claimed_at IS NULL OR claimed_at < ?)
+  ORDER BY id LIMIT ?` + lock + `)
+RETURNING *`
+	var items []InboxItem
+	if err := s.q(ctx).Raw(sql, worker, now, now, staleBefore, limit).Scan(&items).Error; err != nil {
+		return nil, fmt.Errorf("claim inbox items: %w", err)
+	}
+	// RETURNING gives no order guarantee; the worker relies on id order.
+	slices.SortFunc(items, func(a, b InboxItem) int { return cmp.Compare(a.ID, b.ID) })
+	return items, nil
+}
+
+// FinishInboxItem marks an item processed; errText records why it was
+// given up (empty for success).
+func (s *Store) FinishInboxItem(ctx context.Context, id uint, at time.Time, attempts int, errText string) error {
+	err := s.q(ctx).Model(&InboxItem{}).Where("id = ?", id).Updates(map[string]any{
+		"processed_at": at, "error": errText, "attempts": attempts, "claimed_by": "", "claimed_at": nil,
+	}).Error
+	if err != nil {
+		return fmt.Errorf("finish inbox item %d: %w", id, err)
+	}
+	return nil
+}
+
+// RetryInboxItem releases an item to be tried again at next.
+func (s *Store) RetryInboxItem(ctx context.Context, id uint, next time.Time, attempts int, errText string) error {
+	err := s.q(ctx).Model(&InboxItem{}).Where("id = ?", id).Updates(map[string]any{
+		"next_at": next, "error": errText, "attempts": attempts, "claimed_by": "", "claimed_at": nil,
+	}).Error
+	if err != nil {
+		return fmt.Errorf("reschedule inbox item %d: %w", id, err)
+	}
+	return nil
+}
+
+// CountPendingInbox counts items not yet processed (the queue depth).
+func (s *Store) CountPendingInbox(ctx context.Context) (int64, error) {
+	var n int64
+	if err := s.q(ctx).Model(&InboxItem{}).Where("processed_at IS NULL").Count(&n).Error; err != nil {
+		return 0, fmt.Errorf("count pending inbox items: %w", err)
+	}
+	return n, nil
+}
+
+// InboxItemByActivityID loads one stored item (tests and the admin area).
+func (s *Store) InboxItemByActivityID(ctx context.Context, id string) (*InboxItem, error) {
+	var it InboxItem
+	if err := s.q(ctx).Where("activity_id = ?", id).First(&it).Error; err != nil {
+		return nil, notFound(err, fmt.Sprintf("load inbox item %q", id))
+	}
+	return &it, nil
+}
+
+// PurgeInboxItems deletes items processed before cutoff. Their ids no longer
+// deduplicate, but a replay that old fails the signature's date window.
+func (s *Store) PurgeInboxItems(ctx context.Context, cutoff time.Time) (int64, error) {
+	res := s.q(ctx).Where("processed_at IS NOT NULL AND processed_at < ?", cutoff).Delete(&InboxItem{})
+	if res.Error != nil {
+		return 0, fmt.Errorf("purge inbox items: %w", res.Error)
+	}
+	return res.RowsAffected, nil
+}
+
+// CountInboxItems counts every stored item, processed or not.
+func (s *Store) CountInboxItems(ctx context.Context) (int64, error) {
+	var n int64
+	if err := s.q(ctx).Model(&InboxItem{}).Count(&n).Error; err != nil {
+		return 0, fmt.Errorf("count inbox items: %w", err)
+	}
+	return n, nil
+}
