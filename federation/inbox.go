@@ -127,6 +127,10 @@ func (s *Service) ReceiveInbox(ctx context.Context, r *http.Request, recipient s
 		if errors.As(err, &kfe) {
 			label = "key_fetch"
 		}
+		if errors.Is(err, errKeyStore) {
+			s.log.Error("inbox: key lookup failed", "err", err)
+			return fail(http.StatusServiceUnavailable, "try again later", "unavailable")
+		}
 		return fail(status, err.Error(), label)
 	}
 	if vr.OwnerURI != act.Actor {
@@ -166,7 +170,7 @@ func (s *Service) ReceiveInbox(ctx context.Context, r *http.Request, recipient s
 // reject counts and logs a refused (or dropped) request.
 func (s *Service) reject(res InboxResult, label, remote, host string) InboxResult {
 	s.Metrics.InboxRejected.WithLabelValues(label).Inc()
-	s.log.Warn("inbox: refused", "status", res.Status, "reason", res.Reason, "host", host, "remote", remote,
+	s.log.Warn("inbox: refused or dropped", "status", res.Status, "reason", res.Reason, "host", host, "remote", remote,
 		"activity", res.ActivityID, "type", res.Type)
 	return res
 }

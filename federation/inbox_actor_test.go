@@ -43,11 +43,24 @@ func TestInboxFollow(t *testing.T) {
 	if fs, _ := e.store.ListFollowersAdmin(e.ctx, "", 10); len(fs) != 2 {
 		t.Fatalf("%d follows, want 2", len(fs))
 	}
+	queued := func() int64 {
+		n, err := e.store.CountPendingDeliveries(e.ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := queued(); n != 2 {
+		t.Fatalf("%d answers queued, want an Accept per follow", n)
+	}
 	// A repeated Follow keeps one row and remembers the newest id.
 	bob.mustSend(map[string]any{"id": bob.id("/follows/1b"), "type": "Follow", "object": e.blogActor()})
 	e.process()
 	if f := follower("blog", bob); f.FollowActivityID != bob.id("/follows/1b") {
 		t.Fatalf("refollow %+v", f)
+	}
+	if n := queued(); n != 3 {
+		t.Fatalf("%d answers queued: a repeated Follow is accepted again", n)
 	}
 	// Undo with the Follow embedded, then with its id only.
 	bob.mustSend(map[string]any{"id": bob.id("/undo/1"), "type": "Undo",
@@ -65,6 +78,21 @@ func TestInboxFollow(t *testing.T) {
 		e.process()
 		if f := follower("blog", carol); f == nil || f.Status != models.FollowPending {
 			t.Fatalf("follower %+v", f)
+		}
+		if n := queued(); n != 3 {
+			t.Fatalf("a pending follow was answered: %d queued", n)
+		}
+	})
+
+	t.Run("unknown types are accepted and dropped", func(t *testing.T) {
+		for _, typ := range []string{"Flag", "Add", "Listen", "Bite"} {
+			res := bob.send(map[string]any{"id": bob.id("/other/" + typ), "type": typ, "object": e.articleURL()})
+			if res.Status != http.StatusAccepted || res.Reason != "ignored type" {
+				t.Fatalf("%s: %+v", typ, res)
+			}
+			if _, err := e.store.InboxItemByActivityID(e.ctx, bob.id("/other/"+typ)); !models.ErrIsNotFound(err) {
+				t.Fatalf("%s stored: %v", typ, err)
+			}
 		}
 	})
 

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net"
 	"net/http"
-	"os"
 	"time"
 
 	"fedpress/models"
@@ -98,20 +97,17 @@ func (s *Service) runInbox(ctx context.Context) {
 // (unique object ids, upserts), so one processed again after a crash
 // between its effect and its mark changes nothing.
 func (s *Service) ProcessInbox(ctx context.Context) (int, error) {
-	worker := s.cfg.Instance
-	if worker == "" {
-		host, _ := os.Hostname()
-		worker = fmt.Sprintf("%s-%d", host, os.Getpid())
-	}
 	now := s.now()
-	items, err := s.store.ClaimInboxItems(ctx, worker, now, now.Add(-inboxStaleClaim), inboxBatch)
+	items, err := s.store.ClaimInboxItems(ctx, s.holder, now, now.Add(-inboxStaleClaim), inboxBatch)
 	if err != nil {
 		return 0, err
 	}
-	done := 0
+	done, claimed := 0, time.Now()
 	for i := range items {
-		if ctx.Err() != nil {
-			// Hand the rest back rather than leave them claimed until stale.
+		// Hand the rest back rather than leave them claimed until stale: on
+		// shutdown, and when slow items ate half the claim's lifetime (a
+		// claim older than inboxStaleClaim may be taken by another worker).
+		if ctx.Err() != nil || time.Since(claimed) > inboxStaleClaim/2 {
 			rel, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 			for _, it := range items[i:] {
 				_ = s.store.RetryInboxItem(rel, it.ID, it.NextAt, it.Attempts, it.Error)

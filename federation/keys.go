@@ -17,6 +17,10 @@ const keyRefreshEvery = time.Minute
 // keyFetchTimeout bounds the one remote fetch an inbox request may cause.
 const keyFetchTimeout = 10 * time.Second
 
+// errKeyStore marks a key lookup that failed on our side (the database):
+// the inbox answers 503 so that the sender retries.
+var errKeyStore = errors.New("key cache unavailable")
+
 // keyFetchError marks a key that could not be fetched (the inbox counts
 // these apart from bad signatures).
 type keyFetchError struct {
@@ -48,7 +52,7 @@ func (s *Service) ResolveKey(ctx context.Context, keyID string, refresh bool) (P
 	}
 	cached, err := s.store.RemoteActorByKeyID(ctx, keyID)
 	if err != nil && !models.ErrIsNotFound(err) {
-		return PublicKeyInfo{}, fmt.Errorf("resolve key %s: %w", keyID, err)
+		return PublicKeyInfo{}, fmt.Errorf("resolve key %s: %w: %w", keyID, errKeyStore, err)
 	}
 	if cached != nil && cached.PublicKeyPEM != "" && (!refresh || s.now().Sub(cached.FetchedAt) < keyRefreshEvery) {
 		return keyInfo(cached)

@@ -14,7 +14,8 @@ import (
 func (s *Server) archiveYearShow(c echo.Context) error {
 	year, err := parseYear(c.Param("year"))
 	if err != nil {
-		return err
+		// Not a year: WordPress's /slug/ permalink shape shares this route.
+		return s.legacyRedirect(c)
 	}
 	from := time.Date(year, 1, 1, 0, 0, 0, 0, time.UTC)
 	heading := fmt.Sprintf("Yearly Archives: %d", year)

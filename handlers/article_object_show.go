@@ -19,14 +19,7 @@ func (s *Server) articleObjectShow(c echo.Context) error {
 		return err
 	}
 	if a.DeletedAt != nil {
-		if !wantsAS2(c) {
-			return echo.NewHTTPError(http.StatusGone, "This article was deleted.")
-		}
-		doc, err := s.Fed.ArticleTombstone(a)
-		if err != nil {
-			return err
-		}
-		return s.writeAS2(c, http.StatusGone, doc)
+		return s.articleGone(c, a)
 	}
 	if !a.IsVisible(s.Now()) {
 		return notFoundf("article %d not visible", a.ID)
@@ -48,4 +41,17 @@ func (s *Server) loadArticleByID(c echo.Context) (*models.Article, error) {
 		return nil, fmt.Errorf("article object %d: %w", id, err)
 	}
 	return a, nil
+}
+
+// articleGone answers for a deleted article: 410, with a Tombstone for AS2
+// clients and the site's error page for browsers.
+func (s *Server) articleGone(c echo.Context, a *models.Article) error {
+	if !wantsAS2(c) {
+		return echo.NewHTTPError(http.StatusGone, "This article was deleted.")
+	}
+	doc, err := s.Fed.ArticleTombstone(a)
+	if err != nil {
+		return err
+	}
+	return s.writeAS2(c, http.StatusGone, doc)
 }

@@ -25,6 +25,12 @@ func (s *Server) articleShow(c echo.Context) error {
 	// The same URL answers HTML and AS2: caches must key on Accept.
 	c.Response().Header().Add("Vary", "Accept")
 	a, redirect, err := s.loadPermalink(c)
+	if he, ok := err.(*echo.HTTPError); ok && he.Code == http.StatusGone && wantsAS2(c) {
+		// AS2 clients get the Tombstone, as from the article's id.
+		if gone, lerr := s.Store.ArticleBySlug(c.Request().Context(), c.Param("slug")); lerr == nil {
+			return s.articleGone(c, gone)
+		}
+	}
 	if err != nil {
 		return err
 	}
@@ -51,6 +57,9 @@ func (s *Server) loadPermalink(c echo.Context) (a *models.Article, redirect stri
 	a, err = s.Store.ArticleBySlug(c.Request().Context(), slug)
 	if err != nil {
 		return nil, "", fmt.Errorf("load article %q: %w", slug, err)
+	}
+	if a.DeletedAt != nil {
+		return nil, "", echo.NewHTTPError(http.StatusGone, "This article was deleted.")
 	}
 	if !a.IsVisible(s.Now()) {
 		return nil, "", notFoundf("article %q not visible", slug)
@@ -174,12 +183,12 @@ func (s *Server) renderArticle(c echo.Context, a *models.Article, status int, fo
 	}
 	var byID map[uint]*commentView
 	v.Comments, byID = threadComments(ints.Comments, a.Permalink())
-	if form.ParentID != 0 {
-		if p, ok := byID[form.ParentID]; ok && p.ReplyURL != "" {
-			v.ReplyTo = p
-		} else if errs == nil {
-			v.Form.ParentID = 0 // a stale ?replytocom= simply starts a new thread
-		}
+	if parent, ok := byID[form.ParentID]; ok && parent.ReplyURL != "" {
+		v.ReplyTo = parent
+	} else {
+		// A stale ?replytocom= or a refused parent starts a new thread, so
+		// sending the form again cannot fail on the same parent.
+		v.Form.ParentID = 0
 	}
 	for i := range ints.Pingbacks {
 		v.Pingbacks = append(v.Pingbacks, pingbackOf(&ints.Pingbacks[i]))
@@ -198,6 +207,7 @@ func (s *Server) renderArticle(c echo.Context, a *models.Article, status int, fo
 	}
 	permalink := s.Cfg.URLs.Abs(a.Permalink())
 	p.Canonical = permalink
+	// Excerpt again: an author's summary may be longer than a description.
 	p.Description = web.Excerpt(articleExcerpt(a, 40), 40)
 	p.AlternateAS2 = s.Cfg.URLs.Article(a.ID)
 	p.Meta["og:type"] = "article"

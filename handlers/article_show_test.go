@@ -107,6 +107,7 @@ func TestArticleNotVisible(t *testing.T) {
 func TestArticleInteractions(t *testing.T) {
 	t.Parallel()
 	f := newPublicFixture(t)
+	edited := publicNow
 	carol := f.remoteActor("carol", "social.example", "Carol")
 	dave := f.remoteActor("dave", "other.example", "Dave")
 	bob := f.interaction(models.Interaction{AuthorName: "Bob", AuthorEmail: "bob@example.com", AuthorURL: "https://bob.example/", Content: "<p>First comment</p>"})
@@ -115,7 +116,7 @@ func TestArticleInteractions(t *testing.T) {
 		Content: "<p>I agree :blobcat:</p>", Emojis: `[{"name":":blobcat:","url":"https://social.example/emoji/blobcat.png"},{"name":":evil:","url":"javascript:alert(1)"}]`,
 		URL: "https://social.example/@carol/42", Summary: "storm talk", Sensitive: true,
 		Attachments: `[{"url":"https://social.example/media/photo.jpg","mediaType":"image/jpeg","name":"Flooded street"},{"url":"javascript:alert(2)","mediaType":"image/png","name":"bad"}]`,
-		EditedAt:    &publicNow,
+		EditedAt:    &edited,
 	})
 	f.interaction(models.Interaction{Source: models.SourceLocal, LocalAuthorID: &f.alice.ID, ParentID: &reply.ID, Content: "<p>Thanks, Carol!</p>"})
 	f.interaction(models.Interaction{AuthorName: "Pending Pete", AuthorEmail: "p@example.com", Content: "<p>not yet</p>", Status: models.StatusPending})
@@ -229,5 +230,6 @@ func TestArticleHiddenAfterDelete(t *testing.T) {
 	if err := f.Store.DeleteArticle(context.Background(), f.hello.ID, publicNow); err != nil {
 		t.Fatal(err)
 	}
-	pubStatus(t, f.get("/2012/11/hello-world/"), http.StatusNotFound)
+	// Deleted is not "never existed": 410 tells readers and crawlers it is gone.
+	pubStatus(t, f.get("/2012/11/hello-world/"), http.StatusGone)
 }

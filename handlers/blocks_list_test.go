@@ -189,11 +189,17 @@ func TestFollowersAdmin(t *testing.T) {
 	if got, _ := f.Store.FollowerByID(ctx, f.pending.ID); got.Status != models.FollowAccepted {
 		t.Fatalf("after accept: %s", got.Status)
 	}
+	if n, _ := f.Store.CountPendingDeliveries(ctx); n != 1 {
+		t.Fatalf("Accept not queued: %d", n)
+	}
 	if rec := f.ad.post("/admin/followers/"+idStr(f.accepted.ID)+"/status", url.Values{"status": {"reject"}}); rec.Code != http.StatusSeeOther {
 		t.Fatalf("reject: %d %s", rec.Code, rec.Body)
 	}
 	if _, err := f.Store.FollowerByID(ctx, f.accepted.ID); !models.ErrIsNotFound(err) {
 		t.Fatalf("rejected follower kept: %v", err)
+	}
+	if n, _ := f.Store.CountPendingDeliveries(ctx); n != 2 {
+		t.Fatalf("Reject not queued: %d", n)
 	}
 	if rec := f.ad.post("/admin/followers/999/status", url.Values{"status": {"accept"}}); rec.Code != http.StatusNotFound {
 		t.Fatalf("missing follower: %d", rec.Code)

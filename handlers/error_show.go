@@ -64,6 +64,12 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 
 func (s *Server) writeError(c echo.Context, v errorView) error {
 	r := c.Request()
+	// Caching headers set before the handler failed belong to the content
+	// it meant to send, not to this error.
+	h := c.Response().Header()
+	for _, k := range []string{"Cache-Control", "ETag", "Last-Modified", "Content-Disposition"} {
+		h.Del(k)
+	}
 	if r.Method == http.MethodHead {
 		return c.NoContent(v.Status)
 	}

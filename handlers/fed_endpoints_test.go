@@ -2,12 +2,15 @@ package handlers
 
 import (
 	"context"
+	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"fedpress/federation"
 	"fedpress/models"
 )
 
@@ -411,5 +414,53 @@ func TestDeliveriesPage(t *testing.T) {
 	}
 	if rec := ts.get("/admin/articles/" + fedID(art.ID) + "/deliveries/"); rec.Code == 200 {
 		t.Error("deliveries page without login")
+	}
+}
+
+func TestAuthorizedFetchSigned(t *testing.T) {
+	ts := newTestServer(t)
+	alice := ts.author("alice")
+	art := ts.article(alice, "hello", "Hello", "x", time.Now().UTC().Add(-time.Hour))
+	ts.setAuthorizedFetch(true)
+	// A remote server whose actor publishes the key that signs the fetch.
+	priv, pub, err := federation.GenerateKeyPair()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var actorURL string
+	remote := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/activity+json")
+		fmt.Fprintf(w, `{"@context":["https://www.w3.org/ns/activitystreams","https://w3id.org/security/v1"],"id":%q,"type":"Person","preferredUsername":"fetcher","inbox":%q,"publicKey":{"id":%q,"owner":%q,"publicKeyPem":%q}}`,
+			actorURL, actorURL+"/inbox", actorURL+"#main-key", actorURL, pub)
+	}))
+	defer remote.Close()
+	actorURL = remote.URL + "/users/fetcher"
+	key, err := federation.ParsePrivateKeyPEM(priv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	signed := func(path string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(http.MethodGet, "http://blog.test"+path, nil)
+		req.Header.Set("Accept", as2Accept)
+		if err := (federation.Signer{KeyID: actorURL + "#main-key", Key: key}).SignRequest(req, nil); err != nil {
+			t.Fatal(err)
+		}
+		return ts.do(req)
+	}
+	if rec := signed("/articles/" + fedID(art.ID)); rec.Code != 200 || jsonBody(t, rec)["type"] != "Article" {
+		t.Fatalf("signed fetch: %d\n%s", rec.Code, rec.Body)
+	}
+	if rec := signed("/users/alice"); rec.Code != 200 || jsonBody(t, rec)["name"] != "Alice" {
+		t.Errorf("signed actor fetch should be complete: %d %s", rec.Code, rec.Body)
+	}
+	if !strings.Contains(strings.Join(signed("/users/alice/outbox").Header().Values("Vary"), ","), "Signature") {
+		t.Error("no Vary: Signature under authorized fetch")
+	}
+	// A blocked server's signature opens nothing.
+	if _, _, err := ts.Store.CreateBlock(context.Background(), models.BlockDomain, "127.0.0.1"); err != nil {
+		t.Fatal(err)
+	}
+	if rec := signed("/articles/" + fedID(art.ID)); rec.Code != 403 {
+		t.Errorf("blocked signer: %d", rec.Code)
 	}
 }

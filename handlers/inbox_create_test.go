@@ -40,9 +40,9 @@ func newGTSBlog(t *testing.T) *gtsBlog {
 	return &gtsBlog{testServer: ts, article: art}
 }
 
-// state is what the inbox may have changed, counted.
+// inboxState is what the inbox may have changed, counted.
 type inboxState struct {
-	items, interactions, followers int
+	items, interactions, followers, deliveries int
 }
 
 func (b *gtsBlog) state(t *testing.T) inboxState {
@@ -64,7 +64,11 @@ func (b *gtsBlog) state(t *testing.T) inboxState {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return inboxState{items: int(n), interactions: len(live) + len(gone), followers: len(fs)}
+	d, err := b.Store.CountPendingDeliveries(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return inboxState{items: int(n), interactions: len(live) + len(gone), followers: len(fs), deliveries: int(d)}
 }
 
 func (b *gtsBlog) interaction(t *testing.T, objectURI string) *models.Interaction {
@@ -109,6 +113,9 @@ func TestGoToSocialFixtures(t *testing.T) {
 			f := b.follower(t, alice)
 			if f == nil || f.Status != models.FollowAccepted || f.FollowActivityID != "http://localhost:8080/users/alice/follow/01TK4F2H3C3AYR880NDS246GYA" {
 				t.Fatalf("follower after Follow: %+v", f)
+			}
+			if n, err := b.Store.CountPendingDeliveries(context.Background()); err != nil || n != 1 {
+				t.Fatalf("Accept not queued: %d %v", n, err)
 			}
 		},
 		"Create#1": func(t *testing.T) {

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	dto "github.com/prometheus/client_model/go"
+
 	"fedpress/federation"
 	"fedpress/models"
 )
@@ -156,6 +158,18 @@ func TestInboxRejections(t *testing.T) {
 			}
 		})
 	}
+
+	t.Run("rejections are counted by reason", func(t *testing.T) {
+		for _, label := range []string{"unsigned", "signature", "actor_mismatch", "foreign_id", "too_large", "malformed", "content_type", "recipient"} {
+			var m dto.Metric
+			if err := ts.Fed.Metrics.InboxRejected.WithLabelValues(label).Write(&m); err != nil {
+				t.Fatal(err)
+			}
+			if m.GetCounter().GetValue() == 0 {
+				t.Errorf("no rejection counted as %q", label)
+			}
+		}
+	})
 
 	t.Run("control: the good request is accepted", func(t *testing.T) {
 		ts.Fed.SetClock(func() time.Time { return time.Now().UTC() })

@@ -8,9 +8,9 @@ import (
 	"fedpress/models"
 )
 
-// legacyRedirect answers WordPress day-based permalinks
-// (/2012/11/17/slug/) with a permanent redirect to the article: the
-// importer's recorded path first, then the slug itself.
+// legacyRedirect answers WordPress permalinks (/2012/11/17/slug/, /slug/)
+// with a permanent redirect to the article: the importer's recorded path
+// first, then the slug itself.
 func (s *Server) legacyRedirect(c echo.Context) error {
 	ctx := c.Request().Context()
 	var a *models.Article
@@ -19,7 +19,11 @@ func (s *Server) legacyRedirect(c echo.Context) error {
 	case err == nil:
 		a, err = s.Store.ArticleByID(ctx, id)
 	case isNotFound(err):
-		a, err = s.Store.ArticleBySlug(ctx, c.Param("slug"))
+		slug := c.Param("slug")
+		if slug == "" { // the /slug/ shape arrives as the year parameter
+			slug = c.Param("year")
+		}
+		a, err = s.Store.ArticleBySlug(ctx, slug)
 	}
 	if err != nil {
 		return err

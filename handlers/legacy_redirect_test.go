@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"net/http"
 	"testing"
 	"time"
 
@@ -22,14 +23,13 @@ func TestLegacyRedirects(t *testing.T) {
 		t.Fatal(err)
 	}
 	// An imported article without a redirect row is found by its WordPress id.
-	imported, err := f.Store.SaveArticle(ctx, 0, models.ArticleInput{
+	_, err := f.Store.SaveArticle(ctx, 0, models.ArticleInput{
 		Title: "Imported", Slug: "imported", HTML: "<p>old</p>", Status: models.StatusPublished,
 		PublishedAt: ptrTime(time.Date(2010, 3, 4, 5, 0, 0, 0, time.UTC)), AuthorID: f.alice.ID, Imported: true, WPPostID: 55,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
-	_ = imported
 	tests := []struct {
 		path     string
 		status   int
@@ -57,3 +57,24 @@ func TestLegacyRedirects(t *testing.T) {
 }
 
 func ptrTime(t time.Time) *time.Time { return &t }
+
+func TestLegacySlugOnlyRedirect(t *testing.T) {
+	ts := newTestServer(t)
+	a := ts.author("alice")
+	ts.article(a, "harbour-reopens", "Harbour reopens", "Text.", time.Date(2012, 11, 17, 9, 0, 0, 0, time.UTC))
+	tests := []struct {
+		path   string
+		status int
+		loc    string
+	}{
+		{"/harbour-reopens/", http.StatusMovedPermanently, "/2012/11/harbour-reopens/"},
+		{"/no-such-article/", http.StatusNotFound, ""},
+		{"/2012/", http.StatusOK, ""},
+	}
+	for _, tc := range tests {
+		rec := ts.get(tc.path)
+		if rec.Code != tc.status || rec.Header().Get("Location") != tc.loc {
+			t.Errorf("GET %s = %d %q, want %d %q", tc.path, rec.Code, rec.Header().Get("Location"), tc.status, tc.loc)
+		}
+	}
+}

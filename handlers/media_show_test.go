@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 )
 
 func TestMediaShow(t *testing.T) {
@@ -62,7 +61,6 @@ func TestMediaShow(t *testing.T) {
 			t.Errorf("%s: 404 cached as immutable", p)
 		}
 	}
-	_ = time.Now
 }
 
 func TestStaticShow(t *testing.T) {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"container/list"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -105,6 +106,9 @@ func (s *Server) cachePage(next echo.HandlerFunc) echo.HandlerFunc {
 				h[k] = v
 			}
 			h.Set("X-Cache", "hit")
+			if etag := p.header.Get("ETag"); etag != "" && etagMatch(r.Header.Get("If-None-Match"), etag) {
+				return c.NoContent(http.StatusNotModified)
+			}
 			return c.Blob(p.status, p.header.Get("Content-Type"), p.body)
 		}
 		rec := &recorder{ResponseWriter: c.Response().Writer}
@@ -123,4 +127,15 @@ func (s *Server) cachePage(next echo.HandlerFunc) echo.HandlerFunc {
 func hasSessionCookie(r *http.Request) bool {
 	_, err := r.Cookie(sessionCookie)
 	return err == nil
+}
+
+// etagMatch reports whether an If-None-Match header names etag (or "*").
+func etagMatch(header, etag string) bool {
+	for _, part := range strings.Split(header, ",") {
+		part = strings.TrimSpace(part)
+		if part == "*" || strings.TrimPrefix(part, "W/") == strings.TrimPrefix(etag, "W/") {
+			return true
+		}
+	}
+	return false
 }

@@ -51,3 +51,13 @@ func wantsAS2(c echo.Context) bool {
 	}
 	return false
 }
+
+// headAsGet routes HEAD like GET; net/http drops the body of HEAD answers.
+func headAsGet(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if r := c.Request(); r.Method == http.MethodHead {
+			r.Method = http.MethodGet
+		}
+		return next(c)
+	}
+}

@@ -11,6 +11,7 @@ func (s *Server) Routes(e *echo.Echo) {
 	// Client IPs (login rate limit, comment records): X-Forwarded-For is
 	// trusted only from loopback and private proxies, never from the internet.
 	e.IPExtractor = echo.ExtractIPFromXFFHeader()
+	e.Pre(headAsGet)
 	e.Pre(middleware.AddTrailingSlashWithConfig(middleware.TrailingSlashConfig{
 		RedirectCode: 301,
 		Skipper:      trailingSlashSkipper,

@@ -43,7 +43,9 @@ func IsPostgresURL(u string) bool {
 
 // Open connects to the database and runs pending migrations.
 func Open(ctx context.Context, opt Options) (*Store, error) {
-	cfg := &gorm.Config{Logger: logger.Discard, TranslateError: true}
+	// UTC timestamps everywhere: SQLite stores times as text, and comparing
+	// local-time values with UTC ones would be off by the zone offset.
+	cfg := &gorm.Config{Logger: logger.Discard, TranslateError: true, NowFunc: func() time.Time { return time.Now().UTC() }}
 	var (
 		db      *gorm.DB
 		err     error

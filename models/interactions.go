@@ -137,7 +137,7 @@ func (s *Store) ListForModeration(ctx context.Context, q ModerationQuery) ([]Int
 	if q.Status != "" {
 		db = db.Where("status = ?", q.Status)
 	} else {
-		db = db.Where("status <> ?", StatusRemoved)
+		db = db.Where("status NOT IN ?", []string{StatusRemoved, StatusVerifying})
 	}
 	if q.Kind != "" {
 		db = db.Where("kind = ?", q.Kind)

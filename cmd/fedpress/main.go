@@ -36,7 +36,8 @@ func main() {
 	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	if err != nil {
-		if !errors.Is(err, errUsage) {
+		// A bare errUsage means the usage text was printed already.
+		if err != errUsage {
 			fmt.Fprintln(os.Stderr, "fedpress:", err)
 		}
 		os.Exit(exitCode(err))

@@ -34,7 +34,9 @@ func cmdImportWXR(ctx context.Context, args []string, stdout, stderr io.Writer) 
 			"Imports a WordPress export (Tools → Export → All content): authors, posts, drafts,\n"+
 			"categories and tags, comments, pingbacks, trackbacks, attachments and the old URLs.\n"+
 			"It runs in one transaction: a damaged file imports nothing. Running it again\n"+
-			"imports only what is new. Imported posts are never pushed to followers.")
+			"imports only what is new. Imported posts are never pushed to followers.\n"+
+			"With SQLite the transaction holds the write lock until the import ends: a running\n"+
+			"`fedpress serve` waits (up to 10 s per write), so import large blogs before going live.")
 		fs.PrintDefaults()
 	}
 	pos, err := parseFlagsAnywhere(fs, args)
@@ -124,7 +126,7 @@ func (s wxrSummary) print(w io.Writer) {
 
 // wxrAttachment is what the importer keeps of an attachment item.
 type wxrAttachment struct {
-	PostID, Parent                 int
+	Parent                         int
 	URL, File, Alt, Caption, Login string
 }
 
@@ -147,7 +149,7 @@ func importWXR(ctx context.Context, store *models.Store, open func() (io.ReadClo
 				}
 			case "attachment":
 				attachments = append(attachments, wxrAttachment{
-					PostID: it.PostID, Parent: it.PostParent, URL: strings.TrimSpace(it.AttachmentURL),
+					Parent: it.PostParent, URL: strings.TrimSpace(it.AttachmentURL),
 					File: it.AttachedFile, Alt: it.AttachmentAlt, Caption: it.Excerpt, Login: it.Creator,
 				})
 				if u, err := url.Parse(strings.TrimSpace(it.AttachmentURL)); err == nil && u.Host != "" {

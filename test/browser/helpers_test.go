@@ -20,7 +20,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
@@ -470,19 +469,11 @@ func (b *tab) screenshot(path string) error {
 	return os.WriteFile(path, buf, 0o644)
 }
 
-// clearCookies forgets every cookie of the tab's browser context.
-func (b *tab) clearCookies() error {
-	ctx, cancel := b.timed()
-	defer cancel()
-	_, err := chromedp.Call(ctx, network.ClearBrowserCookies, struct{}{})
-	return err
-}
-
 // ---------------------------------------------------------------- misc
 
-// writePNG writes a small PNG: a gradient with a dark frame, so it can be
+// pngBytes is a small PNG: a gradient with a dark frame, so it can be
 // told apart on a screenshot.
-func writePNG(t *testing.T, path string, w, h int, c color.RGBA) {
+func pngBytes(t *testing.T, w, h int, c color.RGBA) []byte {
 	t.Helper()
 	img := image.NewRGBA(image.Rect(0, 0, w, h))
 	for y := 0; y < h; y++ {
@@ -491,14 +482,20 @@ func writePNG(t *testing.T, path string, w, h int, c color.RGBA) {
 				img.Set(x, y, color.RGBA{30, 30, 30, 255})
 				continue
 			}
-			img.Set(x, y, color.RGBA{uint8(int(c.R) * x / w), c.G, uint8(int(c.B) * y / h), 255})
+			img.Set(x, y, color.RGBA{uint8(int(c.R) * x / w), uint8(int(c.G) * (w - x) / w), uint8(int(c.B) * y / h), 255})
 		}
 	}
 	var buf bytes.Buffer
 	if err := png.Encode(&buf, img); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+	return buf.Bytes()
+}
+
+// writePNG writes pngBytes to path.
+func writePNG(t *testing.T, path string, w, h int, c color.RGBA) {
+	t.Helper()
+	if err := os.WriteFile(path, pngBytes(t, w, h, c), 0o644); err != nil {
 		t.Fatal(err)
 	}
 }

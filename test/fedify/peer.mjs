@@ -11,7 +11,11 @@
 // the Go test act as a fediverse user would; it is for tests only.
 //
 // Environment: PEER_LOG_LEVEL (default "info": Fedify's info logs, plus the
-// debug logs of its signature code, which say why a signature failed).
+// debug logs of its signature code, which say why a signature failed);
+// PEER_AUTHORIZED_FETCH=0 serves notes and collections without a signed GET
+// (by default they require one, as GoToSocial does; the actor never does,
+// since servers fetch it to verify signatures). Either way the request log
+// (GET /control/requests) says which key Fedify verified on each GET.
 
 import http from "node:http";
 import { AsyncLocalStorage } from "node:async_hooks";
@@ -20,7 +24,6 @@ import process from "node:process";
 import { Temporal } from "@js-temporal/polyfill";
 import { configure, getConsoleSink } from "@logtape/logtape";
 import {
-  Accept,
   Activity,
   Announce,
   Create,
@@ -51,6 +54,8 @@ const ID = "peer"; // the one actor's identifier
 // The inbox record being processed, so that Fedify's log lines (notably the
 // reason a signature failed) can be attached to the request that caused them.
 const current = new AsyncLocalStorage();
+// The request-log entry of the request being served.
+const currentRequest = new AsyncLocalStorage();
 const logs = []; // every Fedify log line kept, newest last (bounded)
 
 function memorySink(record) {
@@ -125,6 +130,30 @@ const federation = createFederation({
   userAgent: { software: "fedpress-interop-peer/0.0.0" },
 });
 
+// checkSignature notes in the request log which key, if any, Fedify
+// verified on a GET. requireSignature also refuses a GET without one (as
+// GoToSocial does for statuses). The actor itself stays readable without a
+// signature: servers fetch it to get the key that verifies a signature, so
+// requiring one there would lock out every server that does the same.
+const authorizedFetch = process.env.PEER_AUTHORIZED_FETCH !== "0";
+async function checkSignature(ctx) {
+  const key = await ctx.getSignedKey();
+  const owner = key == null ? null : await ctx.getSignedKeyOwner();
+  const entry = currentRequest.getStore();
+  if (entry != null) {
+    entry.signedKey = key?.id?.href ?? null;
+    entry.keyOwner = owner?.id?.href ?? null;
+  }
+  return key != null && owner != null;
+}
+async function requireSignature(ctx) {
+  return (await checkSignature(ctx)) || !authorizedFetch;
+}
+async function recordSignature(ctx) {
+  await checkSignature(ctx);
+  return true;
+}
+
 federation
   .setActorDispatcher("/users/{identifier}", async (ctx, identifier) => {
     if (identifier !== ID) return null;
@@ -143,11 +172,16 @@ federation
       manuallyApprovesFollowers: false,
     });
   })
-  .setKeyPairsDispatcher((_ctx, identifier) => (identifier === ID ? [rsa, ed] : []));
+  .setKeyPairsDispatcher((_ctx, identifier) => (identifier === ID ? [rsa, ed] : []))
+  .authorize(recordSignature);
 
-federation.setFollowersDispatcher("/users/{identifier}/followers", () => ({ items: [] }));
+federation
+  .setFollowersDispatcher("/users/{identifier}/followers", () => ({ items: [] }))
+  .authorize(requireSignature);
 
-federation.setObjectDispatcher(Note, "/notes/{id}", (_ctx, { id }) => notes.get(id)?.note ?? null);
+federation
+  .setObjectDispatcher(Note, "/notes/{id}", (_ctx, { id }) => notes.get(id)?.note ?? null)
+  .authorize(requireSignature);
 
 federation
   .setInboxListeners("/users/{identifier}/inbox", "/inbox")
@@ -261,6 +295,10 @@ const server = http.createServer(async (req, res) => {
   };
   requests.push(entry);
   if (requests.length > 2000) requests.shift();
+  await currentRequest.run(entry, () => serve(req, res, entry, started));
+});
+
+async function serve(req, res, entry, started) {
   try {
     const chunks = [];
     for await (const c of req) chunks.push(c);
@@ -293,7 +331,7 @@ const server = http.createServer(async (req, res) => {
   } finally {
     entry.ms = Date.now() - started;
   }
-});
+}
 
 function toRequest(req, url, body) {
   const headers = new Headers();
@@ -377,6 +415,7 @@ async function control(method, url, body) {
           sharedInbox: ctx.getInboxUri().href,
           handle: `@${ID}@${new URL(origin()).host}`,
           follows: [...follows.keys()],
+          authorizedFetch,
         });
       case "GET inbox": {
         const since = Number(url.searchParams.get("since") ?? 0);
@@ -554,7 +593,8 @@ function noteContent(mentioned, text) {
 }
 
 // doReply posts a Note in reply to inReplyTo, mentioning the target actor(s)
-// and delivering to them (their shared inbox when sharedInbox is set).
+// and delivering to them (their shared inbox when sharedInbox is set;
+// nowhere when deliver is false).
 async function doReply(ctx, input) {
   const targets = [input.target ?? [], input.mention ?? []].flat().filter(Boolean);
   if (targets.length === 0) throw new Error("reply needs target (an actor URL)");
@@ -586,6 +626,12 @@ async function doReply(ctx, input) {
     tos: to,
     ccs: cc,
   });
+  // deliver: false only publishes the note at its id, for a later reply
+  // whose parent the receiver must fetch.
+  if (input.deliver === false) {
+    sent.set(create.id.href, await create.toJsonLd({ format: "compact", contextLoader: ctx.contextLoader }));
+    return reply(200, { id: noteId.href, delivered: false });
+  }
   const json = await send(ctx, mentioned, create, { sharedInbox: input.sharedInbox === true });
   return reply(200, { id: noteId.href, activity: json });
 }

@@ -85,7 +85,7 @@ func TestFedifyInterop(t *testing.T) {
 			t.Logf("---- what reached the peer's inboxes\n%s", summarize(recs))
 		}
 		if reqs, err := peer.requests(); err == nil {
-			t.Logf("---- requests the peer served\n%s", reqs)
+			t.Logf("---- requests the peer served\n%s", requestsText(reqs))
 		}
 	})
 
@@ -109,8 +109,10 @@ func TestFedifyInterop(t *testing.T) {
 	s.step("unboost", []string{"boost"}, s.unboost)
 	s.step("like", []string{"article id"}, s.like)
 	s.step("unlike", []string{"like"}, s.unlike)
+	s.step("missing-parent", []string{"article id"}, s.missingParent)
 	s.step("direct-message", []string{"article id"}, s.directMessage)
 	s.step("no-duplicates", []string{"publish"}, s.noDuplicates)
+	s.step("signed-gets", nil, s.signedGets)
 	s.step("article-delete", []string{"follow", "article id"}, s.articleDelete)
 	s.step("unfollow", []string{"follow"}, s.unfollow)
 }
@@ -614,6 +616,48 @@ func (s *scenario) unlike(t *testing.T) {
 	}
 }
 
+// missingParent: a reply whose parent fedpress never received (a note the
+// peer published without delivering it) makes fedpress fetch the parent
+// with a signed GET, which Fedify verifies (the peer's notes require one);
+// both then show, the reply nested under its parent.
+func (s *scenario) missingParent(t *testing.T) {
+	parentText := "An undelivered parent, number 3826"
+	parent, err := s.peer.reply(map[string]any{"inReplyTo": s.articleID, "target": s.blogActor, "content": parentText, "deliver": false})
+	if err != nil {
+		t.Fatalf("peer: publish the parent: %v", err)
+	}
+	childText := "A reply to the undelivered parent, number 4937"
+	if _, err := s.peer.reply(map[string]any{"inReplyTo": parent, "target": s.blogActor, "content": childText}); err != nil {
+		t.Fatalf("peer: reply: %v", err)
+	}
+	doc, detail := s.fp.waitPage(s.permalink, func(doc *html.Node) (bool, string) {
+		return findText(doc, childText) != nil && findText(doc, parentText) != nil, ""
+	})
+	path := strings.TrimPrefix(parent, s.peer.base)
+	var gets []request
+	if reqs, err := s.peer.requests(); err == nil {
+		for _, r := range reqs {
+			if r.Method == http.MethodGet && r.URL == path {
+				gets = append(gets, r)
+			}
+		}
+	}
+	if doc == nil {
+		t.Fatalf("the reply and its fetched parent are not both on the page within %s; fedpress's GETs of the parent: %v\n%s", waitLong, gets, detail)
+	}
+	verified := false
+	for _, r := range gets {
+		verified = verified || (r.Status == http.StatusOK && r.SignedKey != "")
+	}
+	if !verified {
+		t.Errorf("the parent shows, but no signed GET of %s that Fedify verified is in the peer's log: %v", path, gets)
+	}
+	outer, inner := commentOf(findText(doc, parentText)), commentOf(findText(doc, childText))
+	if outer == nil || inner == nil || inner.Parent == nil || inner.Parent.Parent != outer || !hasClass(inner.Parent, "children") {
+		t.Errorf("the reply is not nested under its fetched parent: %s", outline(findText(doc, childText)))
+	}
+}
+
 // directMessage: a direct reply never shows on the public page. A public
 // reply sent after it tells when fedpress has processed it.
 func (s *scenario) directMessage(t *testing.T) {
@@ -664,6 +708,29 @@ func (s *scenario) noDuplicates(t *testing.T) {
 	}
 	for _, r := range unverified {
 		t.Errorf("Fedify did not accept %s %s at %s: %d %q\nFedify log: %s", r.Type, r.ID, r.Path, r.Status, r.Response, r.logText())
+	}
+}
+
+// signedGets: every GET fedpress made of the peer (actor, notes,
+// collections) carried a signature that Fedify verified, with a key whose
+// owner Fedify could fetch; the notes and collections require one.
+func (s *scenario) signedGets(t *testing.T) {
+	reqs, err := s.peer.requests()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, r := range reqs {
+		if r.Method != http.MethodGet || strings.HasPrefix(r.URL, "/.well-known/") || strings.HasPrefix(r.URL, "/nodeinfo/") {
+			continue
+		}
+		n++
+		if r.SignedKey == "" || r.KeyOwner == "" || r.Status != http.StatusOK {
+			t.Errorf("fedpress's GET was not verified by Fedify: %s", r)
+		}
+	}
+	if n == 0 {
+		t.Errorf("fedpress never fetched the peer's actor (it needs its key):\n%s", requestsText(reqs))
 	}
 }
 
@@ -1128,30 +1195,55 @@ func (p *peer) inbox() ([]inboxRecord, error) {
 	return res.Inbox, nil
 }
 
-func (p *peer) requests() (string, error) {
+// request is one HTTP request the peer served, with the key Fedify
+// verified on it (GETs of the actor, notes and collections).
+type request struct {
+	Method    string `json:"method"`
+	URL       string `json:"url"`
+	Accept    string `json:"accept"`
+	UserAgent string `json:"userAgent"`
+	Signed    bool   `json:"signed"`
+	SignedKey string `json:"signedKey"`
+	KeyOwner  string `json:"keyOwner"`
+	Status    int    `json:"status"`
+}
+
+func (r request) String() string {
+	s := fmt.Sprintf("%s %s -> %d (signed=%v", r.Method, r.URL, r.Status, r.Signed)
+	if r.Method == http.MethodGet {
+		s += fmt.Sprintf(", key Fedify verified: %q owned by %q", r.SignedKey, r.KeyOwner)
+	}
+	return s + ", User-Agent: " + r.UserAgent + ")"
+}
+
+// requests lists what the peer served, except its control API.
+func (p *peer) requests() ([]request, error) {
 	resp, err := http.Get(p.base + "/control/requests")
 	if err != nil {
-		return "", err
+		return nil, err
 	}
 	defer resp.Body.Close()
 	var res struct {
-		Requests []struct {
-			Method, URL, Accept string
-			Signed              bool
-			Status              int
-		}
+		Requests []request `json:"requests"`
 	}
 	if err := json.NewDecoder(resp.Body).Decode(&res); err != nil {
-		return "", err
+		return nil, err
 	}
-	var b strings.Builder
+	var out []request
 	for _, r := range res.Requests {
-		if strings.HasPrefix(r.URL, "/control/") {
-			continue
+		if !strings.HasPrefix(r.URL, "/control/") {
+			out = append(out, r)
 		}
-		fmt.Fprintf(&b, "%s %s -> %d (signed=%v, Accept: %s)\n", r.Method, r.URL, r.Status, r.Signed, r.Accept)
 	}
-	return b.String(), nil
+	return out, nil
+}
+
+func requestsText(reqs []request) string {
+	var b strings.Builder
+	for _, r := range reqs {
+		b.WriteString(r.String() + "\n")
+	}
+	return b.String()
 }
 
 func (p *peer) lastSeq() int {
