@@ -133,9 +133,19 @@ func (s *Service) webfingerLinks(ctx context.Context, user, host string) (map[st
 	if err != nil {
 		return nil, fmt.Errorf("webfinger acct:%s@%s: %w", user, host, err)
 	}
+	out, err := parseJRDLinks(body)
+	if err != nil {
+		return nil, fmt.Errorf("webfinger acct:%s@%s: %w", user, host, err)
+	}
+	return out, nil
+}
+
+// parseJRDLinks reads a WebFinger answer into rel → href or template (the
+// first of each rel wins).
+func parseJRDLinks(body []byte) (map[string]string, error) {
 	var doc JRD
 	if err := json.Unmarshal(body, &doc); err != nil {
-		return nil, fmt.Errorf("webfinger acct:%s@%s: %w", user, host, err)
+		return nil, err
 	}
 	out := map[string]string{}
 	for _, l := range doc.Links {
