@@ -20,6 +20,13 @@ type hostState struct {
 	written time.Time
 }
 
+// noteHost records what this process just wrote about host.
+func (s *Service) noteHost(host string, failing bool, now time.Time) {
+	s.hosts.mu.Lock()
+	s.hosts.m[host] = hostState{failing: failing, written: now}
+	s.hosts.mu.Unlock()
+}
+
 // shouldWrite decides whether an outcome for host must reach the database
 // and records that it will.
 func (s *Service) shouldWrite(host string, failing bool, now time.Time) bool {
@@ -36,33 +43,33 @@ func (s *Service) shouldWrite(host string, failing bool, now time.Time) bool {
 // HostSeen records a sign of life from a host, e.g. a valid activity it
 // sent: a host marked unreachable gets its queued deliveries back at once.
 // host is host[:port] as in URLs (case-insensitive). Cheap enough to call
-// for every incoming activity: the database is written at most once a
-// minute per healthy host.
+// for every incoming activity: it writes only for a host that was failing,
+// and at most once a minute per host.
 func (s *Service) HostSeen(ctx context.Context, host string) {
 	host = strings.ToLower(host)
-	if host == "" {
+	now := s.now()
+	if host == "" || !s.shouldWrite(host, false, now) {
 		return
 	}
-	s.hostOK(ctx, host)
+	s.hostsOK(ctx, []string{host}, now)
 }
 
-// hostOK records a successful contact.
-func (s *Service) hostOK(ctx context.Context, host string) {
-	now := s.now()
-	if !s.shouldWrite(host, false, now) {
-		return
-	}
-	was, err := s.store.HostSucceeded(ctx, host, now)
+// hostsOK clears the failure state of hosts that answered; the rows of
+// those that were marked unreachable become due at once.
+func (s *Service) hostsOK(ctx context.Context, hosts []string, now time.Time) {
+	back, err := s.store.HostsRecovered(ctx, hosts, now)
 	if err != nil {
-		s.log.Warn("record host success", "host", host, "err", err)
+		s.log.Warn("record host success", "hosts", len(hosts), "err", err)
 		return
 	}
-	if was {
+	for _, host := range back {
 		n, err := s.store.WakeHostDeliveries(ctx, host, now)
 		if err != nil {
 			s.log.Warn("wake deliveries of a host back online", "host", host, "err", err)
 		}
 		s.log.Info("host reachable again", "host", host, "deliveries_resumed", n)
+	}
+	if len(back) > 0 {
 		s.wake()
 	}
 }

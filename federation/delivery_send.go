@@ -62,45 +62,26 @@ type attemptResult struct {
 	err        error
 }
 
-// deliver makes one attempt at a claimed row and records its outcome.
-func (s *Service) deliver(ctx context.Context, d models.Delivery) {
-	start := time.Now()
-	r := s.post(ctx, d)
-	s.Metrics.DeliveryLatency.Observe(time.Since(start).Seconds())
-	// Recording must survive a shutdown that cancelled the request.
-	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-	defer cancel()
-	now := s.now()
-	if r.err != nil && ctx.Err() != nil {
-		// We cancelled it (shutdown): not the peer's fault, not an attempt.
-		if err := s.store.ReleaseDeliveries(rctx, s.holder, []uint{d.ID}); err != nil {
-			s.log.Warn("release delivery", "id", d.ID, "err", err)
-		}
-		s.Metrics.Deliveries.WithLabelValues(deliveryOutcomeReleased).Inc()
-		return
-	}
-	o := models.DeliveryOutcome{ID: d.ID, Attempts: d.Attempts + 1, LastStatus: r.status, At: now}
+// recordFailure writes a failed attempt: a retry at its backoff time, or a
+// final failure (4xx, or retrying would pass giveUpAfter).
+func (s *Service) recordFailure(ctx context.Context, a attemptDone) {
+	d, r := a.d, a.r
+	o := models.DeliveryOutcome{ID: d.ID, Attempts: d.Attempts + 1, LastStatus: r.status, At: a.at}
 	retry, reason := classify(r)
-	switch {
-	case reason == "":
-		o.Status = models.DeliveryDelivered
-		s.hostOK(rctx, d.Host)
-	case retry:
-		if r.err != nil || r.status >= 500 {
-			s.hostFailed(rctx, d.Host)
-		}
-		o.LastError = reason
-		next := now.Add(s.backoff(o.Attempts, r.retryAfter))
+	if retry && (r.err != nil && r.status == 0 || r.status >= 500) {
+		s.hostFailed(ctx, d.Host)
+	}
+	o.LastError = reason
+	o.Status = models.DeliveryFailed
+	if retry {
+		next := a.at.Add(s.backoff(o.Attempts, r.retryAfter))
 		if next.After(d.CreatedAt.Add(s.tune.giveUpAfter)) {
-			o.Status = models.DeliveryFailed
 			o.LastError = fmt.Sprintf("gave up after %d attempts: %s", o.Attempts, reason)
 		} else {
 			o.Status, o.NextAttemptAt = models.DeliveryPending, next
 		}
-	default:
-		o.Status, o.LastError = models.DeliveryFailed, reason
 	}
-	ok, err := s.store.FinishDelivery(rctx, s.holder, o)
+	ok, err := s.store.FinishDelivery(ctx, s.holder, o)
 	if err != nil {
 		s.log.Error("record delivery outcome", "id", d.ID, "inbox", d.Inbox, "err", err)
 		return
@@ -108,23 +89,22 @@ func (s *Service) deliver(ctx context.Context, d models.Delivery) {
 	if !ok {
 		s.log.Warn("delivery row was taken over by another process before its outcome was recorded", "id", d.ID, "inbox", d.Inbox)
 	}
-	switch o.Status {
-	case models.DeliveryDelivered:
-		s.Metrics.Deliveries.WithLabelValues(deliveryOutcomeDelivered).Inc()
-	case models.DeliveryPending:
+	if o.Status == models.DeliveryPending {
 		s.Metrics.Deliveries.WithLabelValues(deliveryOutcomeRetry).Inc()
 		s.log.Warn("delivery failed, will retry", "host", d.Host, "inbox", d.Inbox, "activity", d.ActivityID,
 			"attempt", o.Attempts, "status", r.status, "reason", o.LastError, "next_attempt", o.NextAttemptAt)
-	default:
-		s.Metrics.Deliveries.WithLabelValues(deliveryOutcomeFailed).Inc()
-		s.log.Warn("delivery failed for good", "host", d.Host, "inbox", d.Inbox, "activity", d.ActivityID,
-			"attempt", o.Attempts, "status", r.status, "reason", o.LastError)
+		return
 	}
+	s.Metrics.Deliveries.WithLabelValues(deliveryOutcomeFailed).Inc()
+	s.log.Warn("delivery failed for good", "host", d.Host, "inbox", d.Inbox, "activity", d.ActivityID,
+		"attempt", o.Attempts, "status", r.status, "reason", o.LastError)
 }
 
 // post signs and sends one delivery. The body was built once per activity
 // and is sent as stored; only Date, Digest and Signature are per request.
 func (s *Service) post(ctx context.Context, d models.Delivery) attemptResult {
+	start := time.Now()
+	defer func() { s.Metrics.DeliveryLatency.Observe(time.Since(start).Seconds()) }()
 	signer, err := s.signerFor(ctx, d.SignAs)
 	if err != nil {
 		return attemptResult{err: fmt.Errorf("signing key: %w", err)}

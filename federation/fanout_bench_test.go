@@ -11,6 +11,8 @@ import (
 	"net/http/httptest"
 	"os"
 	"runtime"
+	"runtime/pprof"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -124,7 +126,8 @@ func benchFanout(b *testing.B, backend string) {
 	setup := time.Since(setupStart)
 
 	urls, _ := NewURLs(testBase)
-	svc, err := NewService(Config{URLs: urls, AllowPrivatePeers: true}, store, outLog())
+	workers, _ := strconv.Atoi(os.Getenv("FEDPRESS_BENCH_WORKERS")) // 0: the default
+	svc, err := NewService(Config{URLs: urls, AllowPrivatePeers: true, Workers: workers}, store, outLog())
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -138,6 +141,18 @@ func benchFanout(b *testing.B, backend string) {
 
 	var peak atomic.Uint64
 	stopSampling := sampleHeap(&peak)
+	// FEDPRESS_BENCH_CPUPROFILE=file profiles the fan-out alone (not the setup).
+	if path := os.Getenv("FEDPRESS_BENCH_CPUPROFILE"); path != "" {
+		f, err := os.Create(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			b.Fatal(err)
+		}
+		defer f.Close()
+		defer pprof.StopCPUProfile()
+	}
 	b.ResetTimer()
 	start := time.Now()
 	if err := svc.ArticleSaved(ctx, art.ID); err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"fedpress/models"
 )
@@ -207,36 +208,32 @@ func (s *Service) ProfileUpdated(ctx context.Context, username string) error {
 	if err != nil {
 		return fmt.Errorf("profile update of %s: %w", username, err)
 	}
+	// The blog actor (id 0 in activity ids) signs with the blog key ("").
 	var (
-		id      string
-		signAs  string
-		inboxes []string
+		id         uint
+		at         time.Time
+		signAs     string
+		recipients = []string{blogActorName(st)}
 	)
 	if IsBlogActor(st, username) {
-		id = s.cfg.URLs.Activity(KindUpdateProfile, 0, version(st.UpdatedAt))
-		inboxes, err = s.store.FollowerInboxes(ctx, blogActorName(st))
+		at = st.UpdatedAt
+	} else {
+		a, err := s.store.AuthorByUsername(ctx, username)
 		if err != nil {
 			return err
 		}
-		upd, err := s.updateActor(id, doc, st.UpdatedAt)
-		if err != nil {
-			return err
-		}
-		return s.enqueueDoc(ctx, upd, signAs, inboxes, nil)
+		id, at, signAs = a.ID, a.UpdatedAt, a.Username
+		recipients = append(recipients, a.Username)
 	}
-	a, err := s.store.AuthorByUsername(ctx, username)
+	inboxes, err := s.store.FollowerInboxes(ctx, recipients...)
+	if err != nil {
+		return fmt.Errorf("profile update of %s: %w", username, err)
+	}
+	upd, err := s.updateActor(s.cfg.URLs.Activity(KindUpdateProfile, id, version(at)), doc, at)
 	if err != nil {
 		return err
 	}
-	id = s.cfg.URLs.Activity(KindUpdateProfile, a.ID, version(a.UpdatedAt))
-	if inboxes, err = s.store.FollowerInboxes(ctx, a.Username, blogActorName(st)); err != nil {
-		return err
-	}
-	upd, err := s.updateActor(id, doc, a.UpdatedAt)
-	if err != nil {
-		return err
-	}
-	return s.enqueueDoc(ctx, upd, a.Username, inboxes, nil)
+	return s.enqueueDoc(ctx, upd, signAs, inboxes, nil)
 }
 
 // enqueueDoc encodes an activity once and queues it for inboxes.

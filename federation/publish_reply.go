@@ -68,11 +68,17 @@ func (s *Service) ReplyDeleted(ctx context.Context, interactionID uint) error {
 	return s.enqueueDoc(ctx, act, rc.author.Username, inboxes, &Outgoing{ArticleID: &rc.in.ArticleID, InteractionID: &rc.in.ID})
 }
 
-// replyInboxes: the author's followers (shared inboxes) and the mentioned
+// replyInboxes: the author's and the blog's followers (shared inboxes) and the mentioned
 // actor, whose personal inbox is used unless their server's shared inbox
 // already gets it.
 func (s *Service) replyInboxes(ctx context.Context, rc *replyContext) ([]string, error) {
-	inboxes, err := s.store.FollowerInboxes(ctx, rc.author.Username)
+	// As Mastodon does for a public reply: the mentioned actor plus the
+	// followers (here the author's and the blog's, which carry the article).
+	st, err := s.store.GetSettings(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("reply %d recipients: %w", rc.in.ID, err)
+	}
+	inboxes, err := s.store.FollowerInboxes(ctx, rc.author.Username, st.BlogUsername)
 	if err != nil {
 		return nil, fmt.Errorf("reply %d recipients: %w", rc.in.ID, err)
 	}

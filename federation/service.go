@@ -36,7 +36,7 @@ type Config struct {
 // host is what Mastodon's push queue ends up using; more only queues at the
 // peer.
 const (
-	defaultWorkers = 16
+	defaultWorkers = 32
 	defaultPerHost = 4
 )
 
@@ -147,11 +147,12 @@ func (s *Service) wake() {
 func (s *Service) URLs() URLs { return s.cfg.URLs }
 
 // Run runs the background workers until ctx ends: the delivery queue, the
-// scheduler of articles going live, and the inbox processor. It returns once
-// they have stopped and released their claims.
+// scheduler of articles going live, the inbox processor and the pingback
+// and webmention verifier. It returns once they have stopped and released
+// their claims.
 func (s *Service) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
-	for _, run := range []func(context.Context){s.runDeliveries, s.runScheduler, s.runInbox} {
+	for _, run := range []func(context.Context){s.runDeliveries, s.runScheduler, s.runInbox, s.RunLinkVerifier} {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

@@ -133,6 +133,9 @@ func (s *Service) createArticle(st *models.Settings, a *models.Article, obj Doc)
 
 // updateArticle wraps the article's current object in an Update.
 func (s *Service) updateArticle(st *models.Settings, a *models.Article, obj Doc) (Doc, error) {
+	// Mastodon applies an Update only if the object's "updated" is newer
+	// than the last one it saw, even for an edit made right after publishing.
+	obj["updated"] = asTime(a.UpdatedAt)
 	to, cc := s.articleAudience(st, a)
 	return activity("Update", s.UpdateArticleID(a), s.cfg.URLs.Actor(a.Author.Username), obj, to, cc, a.UpdatedAt)
 }

@@ -101,6 +101,10 @@ func flashText(code string) string {
 		return "Image uploaded."
 	case "moderated":
 		return "Comment updated."
+	case "replied":
+		return "Reply published."
+	case "reply_edited":
+		return "Reply updated."
 	case "settings":
 		return "Settings saved."
 	case "profile":

@@ -37,6 +37,19 @@ func (s *Server) commentModerate(c echo.Context) error {
 	if err := s.Store.SetInteractionStatus(ctx, id, status); err != nil {
 		return err
 	}
+	// The author's own federated answers follow their status to the fediverse.
+	if in.Source == models.SourceLocal && in.Status != status {
+		var ferr error
+		switch status {
+		case models.StatusApproved:
+			ferr = s.Fed.ReplySaved(ctx, id)
+		case models.StatusRemoved, models.StatusSpam, models.StatusPending:
+			ferr = s.Fed.ReplyDeleted(ctx, id)
+		}
+		if ferr != nil {
+			s.Log.Error("federate moderated reply", "interaction", id, "err", ferr)
+		}
+	}
 	s.Log.Info("comment moderated", "interaction", id, "from", in.Status, "to", status, "by", currentUser(c).Username)
 	back := localPath(c.Request().PostFormValue("return_to"), "/admin/comments/?status="+in.Status)
 	return redirectSeeOther(c, withMsg(back, "moderated"))

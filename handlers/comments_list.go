@@ -39,6 +39,12 @@ type commentRow struct {
 	EditURL      string
 	Private      bool
 	Actions      []commentAction
+	// CanReply offers the answer form; Own marks the author's own answers,
+	// editable in place (EditText is their text without markup).
+	CanReply  bool
+	Own       bool
+	EditText  string
+	Fediverse bool // the answer will be federated
 }
 
 type commentsData struct {
@@ -125,7 +131,15 @@ func (s *Server) commentsList(c echo.Context) error {
 	}
 	now := s.Now()
 	for i := range list {
-		d.Rows = append(d.Rows, commentRowOf(&list[i], arts, now))
+		row := commentRowOf(&list[i], arts, now)
+		in := &list[i]
+		row.CanReply = in.Kind == models.KindComment && !row.Private && in.Status != models.StatusSpam && in.Status != models.StatusRemoved
+		row.Own = in.Source == models.SourceLocal && in.LocalAuthorID != nil && *in.LocalAuthorID == currentUser(c).ID
+		row.Fediverse = federatedThread(in)
+		if row.Own {
+			row.EditText = web.PlainText(in.Content)
+		}
+		d.Rows = append(d.Rows, row)
 	}
 	if len(d.Rows) == 0 {
 		d.Empty = map[string]string{

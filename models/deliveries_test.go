@@ -99,8 +99,8 @@ func TestClaimDeliveries(t *testing.T) {
 		if n, err := s.DeferUnreachableDeliveries(ctx, later, later.Add(time.Hour)); err != nil || n != 2 {
 			t.Errorf("deferred %d rows: %v", n, err)
 		}
-		was, err := s.HostSucceeded(ctx, "h3", later)
-		if err != nil || !was {
+		was, err := s.HostsRecovered(ctx, []string{"h1", "h3"}, later)
+		if err != nil || len(was) != 1 || was[0] != "h3" {
 			t.Fatalf("h3 back: %v %v", was, err)
 		}
 		if n, err := s.WakeHostDeliveries(ctx, "h3", later); err != nil || n != 2 {

@@ -11,24 +11,23 @@ import (
 // enough. While a host is unreachable, updated_at is the time of its last
 // probe.
 
-// HostSucceeded records a successful contact with host (a delivery, or an
-// activity received from it) and reports whether the host had been marked
-// unreachable.
-func (s *Store) HostSucceeded(ctx context.Context, host string, at time.Time) (wasUnreachable bool, err error) {
+// HostsRecovered records successful contacts with hosts (deliveries, or
+// activities received from them): it clears the failure state of those
+// that had one and returns the hosts that had been marked unreachable.
+// Healthy hosts have no row to write, so a fan-out costs one statement.
+func (s *Store) HostsRecovered(ctx context.Context, hosts []string, at time.Time) (wereUnreachable []string, err error) {
+	if len(hosts) == 0 {
+		return nil, nil
+	}
+	if err := s.q(ctx).Model(&RemoteHost{}).Where("host IN ? AND unreachable = ?", hosts, true).Pluck("host", &wereUnreachable).Error; err != nil {
+		return nil, fmt.Errorf("hosts recovered: %w", err)
+	}
 	res := s.q(ctx).Exec(`UPDATE remote_hosts SET unreachable = ?, failing_since = NULL, last_success_at = ?, updated_at = ?
-		WHERE host = ? AND unreachable = ?`, false, at, at, host, true)
+		WHERE host IN ? AND (failing_since IS NOT NULL OR unreachable = ?)`, false, at, at, hosts, true)
 	if res.Error != nil {
-		return false, fmt.Errorf("host %s succeeded: %w", host, res.Error)
+		return nil, fmt.Errorf("hosts recovered: %w", res.Error)
 	}
-	wasUnreachable = res.RowsAffected == 1
-	res = s.q(ctx).Exec(`INSERT INTO remote_hosts (host, failing_since, unreachable, last_success_at, updated_at)
-		VALUES (?, NULL, ?, ?, ?)
-		ON CONFLICT (host) DO UPDATE SET failing_since = NULL, unreachable = excluded.unreachable,
-			last_success_at = excluded.last_success_at, updated_at = excluded.updated_at`, host, false, at, at)
-	if res.Error != nil {
-		return wasUnreachable, fmt.Errorf("host %s succeeded: %w", host, res.Error)
-	}
-	return wasUnreachable, nil
+	return wereUnreachable, nil
 }
 
 // HostFailed records a failed contact. A host failing continuously since
