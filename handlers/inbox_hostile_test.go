@@ -525,7 +525,7 @@ func (e *hostileEnv) garbageSignatures(tb *hostileTable) {
 		{"signature truncated to half", 0, "", func(h *hreq, sig string) string { return kv(e.bob.keyID, "rsa-sha256", std, sig[:len(sig)/2]) }, false},
 		{"signature short by four characters", unauth, "does not verify", func(h *hreq, sig string) string { return kv(e.bob.keyID, "rsa-sha256", std, sig[:len(sig)-4]) }, false},
 		{"signature of zero bytes", bad, "missing signature", func(h *hreq, sig string) string { return kv(e.bob.keyID, "rsa-sha256", std, "") }, false},
-		{"unterminated quote", bad, "unterminated", func(h *hreq, sig string) string { return `keyId="` + e.bob.keyID + `,signature="` + sig }, false},
+		{"unterminated quote", bad, "unterminated", func(h *hreq, sig string) string { return `keyId="` + e.bob.keyID + `",signature="` + sig }, false},
 		{"100 KB header", bad, "too long", func(h *hreq, sig string) string { return kv(e.bob.keyID, "rsa-sha256", std, sig) + `,x="` + pad + `"` }, false},
 		{"100 KB keyId", bad, "too long", func(h *hreq, sig string) string { return kv(e.bob.keyID+pad, "rsa-sha256", std, sig) }, false},
 		{"algorithm rsa-md5", unauth, "unsupported signature algorithm", func(h *hreq, sig string) string { return kv(e.bob.keyID, "rsa-md5", std, sig) }, false},
@@ -1301,7 +1301,11 @@ func (e *hostileEnv) malformedJSON(tb *hostileTable) {
 	}
 	for i, b := range bodies {
 		path := inboxPaths[i%len(inboxPaths)]
-		tb.add(hc(cat, b.name+" "+path, bad, b.reason, func() *hreq {
+		want := bad
+		if b.reason == "not by the actor" {
+			want = http.StatusUnauthorized // last key wins, consistently: carol
+		}
+		tb.add(hc(cat, b.name+" "+path, want, b.reason, func() *hreq {
 			return e.signed(e.bob, path, []byte(b.body(e.likeText(e.bob))))
 		}))
 	}
@@ -1325,13 +1329,16 @@ func (e *hostileEnv) deepNesting(tb *hostileTable) {
 	signedBody("100,000 nested arrays", invalid(), func() []byte { return []byte(arrays(100000)) })
 	signedBody("100,000 nested objects", invalid(), func() []byte { return []byte(objects(100000)) })
 	signedBody("1,000,000 unclosed brackets", invalid(), func() []byte { return []byte(strings.Repeat("[", 1000000)) })
-	signedBody("10,000 nested arrays as the actor", "no actor", field("actor", arrays(10000)))
-	signedBody("10,000 nested objects as the id", "no id", field("id", objects(10000)))
-	signedBody("10,000 nested arrays as the type", "no type", field("type", arrays(10000)))
+	// Inside the activity, 9,999 levels make 10,000 in all: the most the
+	// decoder takes.
+	signedBody("9,999 nested arrays as the actor", "no actor", field("actor", arrays(9999)))
+	signedBody("9,999 nested objects as the id", "no id", field("id", objects(9999)))
+	signedBody("9,999 nested arrays as the type", "no type", field("type", arrays(9999)))
+	signedBody("10,000 nested arrays as the actor", invalid(), field("actor", arrays(10000)))
 	signedBody("100,000 nested arrays as the object", invalid(), field("object", arrays(100000)))
 	signedBody("10,000 nested arrays, unsigned personal inbox", "", func() []byte { return []byte(arrays(10000)) })
-	tb.add(hc(cat, "10,000 nested objects inside a forged Like", http.StatusUnauthorized, "does not verify", func() *hreq {
-		return e.unsigned("/users/blog/inbox", field("object", objects(10000))()).signAs(e.bob.keyID, e.mallory, hostileStdHeaders, hostileStdHeaders)
+	tb.add(hc(cat, "9,999 nested objects inside a forged Like", http.StatusUnauthorized, "does not verify", func() *hreq {
+		return e.unsigned("/users/blog/inbox", field("object", objects(9999))()).signAs(e.bob.keyID, e.mallory, hostileStdHeaders, hostileStdHeaders)
 	}))
 }
 
@@ -1347,22 +1354,22 @@ func (e *hostileEnv) hugeStrings(tb *hostileTable) {
 		return e.signed(e.bob, "/inbox", e.activity(e.bob, "Like", map[string]any{"actor": e.bob.uri + big}))
 	}))
 	tb.add(hc(cat, "900 KB type, forged", http.StatusUnauthorized, "does not verify", func() *hreq {
-		return e.unsigned("/inbox", e.activity(e.bob, big, nil)).signAs(e.bob.keyID, e.mallory, hostileStdHeaders, hostileStdHeaders)
+		return e.unsigned("/inbox", e.activity(e.bob, big, map[string]any{"id": e.id(e.bob, "x")})).signAs(e.bob.keyID, e.mallory, hostileStdHeaders, hostileStdHeaders)
 	}))
 	tb.add(hc(cat, "900 KB content as carol", http.StatusUnauthorized, "not by the actor", func() *hreq {
 		return e.signed(e.bob, "/inbox", e.activity(e.carol, "Create", map[string]any{"object": map[string]any{"type": "Note", "id": e.id(e.carol, "notes"), "attributedTo": e.carol.uri, "content": big}}))
 	}))
-	tb.add(hc(cat, "100,000 keys as carol", http.StatusUnauthorized, "not by the actor", func() *hreq {
+	tb.add(hc(cat, "50,000 keys as carol", http.StatusUnauthorized, "not by the actor", func() *hreq {
 		m := map[string]any{"@context": asContext, "type": "Like", "id": e.id(e.carol, "likes"), "actor": e.carol.uri, "object": e.article}
-		for i := 0; i < 100000; i++ {
+		for i := 0; i < 50000; i++ {
 			m["k"+strconv.Itoa(i)] = i
 		}
 		return e.signed(e.bob, "/inbox", mustJSON(m))
 	}))
-	tb.add(hc(cat, "100,000-entry to, forged", http.StatusUnauthorized, "does not verify", func() *hreq {
-		to := make([]any, 100000)
+	tb.add(hc(cat, "25,000-entry to, forged", http.StatusUnauthorized, "does not verify", func() *hreq {
+		to := make([]any, 25000)
 		for i := range to {
-			to[i] = "http://elsewhere.test/u/" + strconv.Itoa(i)
+			to[i] = "http://x.test/u/" + strconv.Itoa(i)
 		}
 		return e.unsigned("/inbox", e.activity(e.bob, "Like", map[string]any{"to": to})).signAs(e.bob.keyID, e.mallory, hostileStdHeaders, hostileStdHeaders)
 	}))
@@ -1576,7 +1583,9 @@ func (e *hostileEnv) ssrf(tb *hostileTable, tlsPeer, tls6Peer, plainPeer *hostil
 			return "https://127.0.0.1:" + tp + "/users/bob", "https://127.0.0.1:" + tp + "/likes/" + strconv.Itoa(e.seq)
 		}
 		u.Fragment = ""
-		return u.String(), u.Scheme + "://" + u.Host + "/likes/" + strconv.Itoa(e.seq)
+		actor = u.String()
+		u.Path, u.RawPath = "/likes/"+strconv.Itoa(e.seq), ""
+		return actor, u.String()
 	}
 	for i, tg := range targets {
 		path := inboxPaths[i%len(inboxPaths)]
@@ -1663,6 +1672,10 @@ func (e *hostileEnv) send(base string, h *hreq) hresult {
 		if h.chunked {
 			req.ContentLength = -1
 			req.Body = io.NopCloser(bytes.NewReader(h.body))
+		} else if len(h.body) > 256<<10 {
+			// The server may refuse on the length alone and close: without
+			// this the client can fail writing before it reads the answer.
+			req.Header.Set("Expect", "100-continue")
 		}
 		resp, err = e.client.Do(req)
 	}
@@ -1670,7 +1683,7 @@ func (e *hostileEnv) send(base string, h *hreq) hresult {
 		return hresult{err: err, elapsed: time.Since(start)}
 	}
 	defer resp.Body.Close()
-	b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
 	r := hresult{status: resp.StatusCode, elapsed: time.Since(start)}
 	var j struct {
 		Error string `json:"error"`
@@ -1826,7 +1839,7 @@ func runInboxHostile(t *testing.T, keys hostileKeys, store, ssrfStore *models.St
 	ctx := context.Background()
 	e := &hostileEnv{t: t, mallory: keys.mallory, rnd: mrand.New(mrand.NewPCG(1, 2)),
 		client: &http.Client{
-			Transport:     &http.Transport{DisableKeepAlives: true, Proxy: nil},
+			Transport:     &http.Transport{DisableKeepAlives: true, Proxy: nil, ExpectContinueTimeout: hostileDeadline},
 			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 		}}
 	e.peer = newHostilePeer(t, false, "")
@@ -1981,6 +1994,7 @@ func runInboxHostile(t *testing.T, keys hostileKeys, store, ssrfStore *models.St
 // untouched. These are listed apart from the 4xx table on purpose.
 func (e *hostileEnv) acceptedByDesign(t *testing.T) {
 	ctx := context.Background()
+	drainInbox(t, e.ts.Fed) // whatever the table let through (it fails on its own) is not counted here
 	carolBefore, err := e.ts.Store.RemoteActorByURI(ctx, e.carol.uri)
 	if err != nil {
 		t.Fatal(err)
@@ -2005,7 +2019,7 @@ func (e *hostileEnv) acceptedByDesign(t *testing.T) {
 		{"Update of carol's actor by bob", e.activity(e.bob, "Update", map[string]any{"object": map[string]any{"id": e.carol.uri, "type": "Person",
 			"inbox": e.carol.uri + "/inbox", "name": "pwned", "publicKey": map[string]any{"id": e.carol.keyID, "owner": e.carol.uri, "publicKeyPem": "junk"}}})},
 		{"to as a number", e.activity(e.bob, "Create", map[string]any{"to": 5, "object": note(map[string]any{"attributedTo": e.carol.uri, "to": 5})})},
-		{"10,000 nested arrays as the object", []byte(strings.Replace(e.likeText(e.bob), `"object":"`+e.article+`"`, `"object":`+strings.Repeat("[", 10000)+strings.Repeat("]", 10000), 1))},
+		{"9,999 nested arrays as the object", []byte(e.likeWith(e.bob, "object", strings.Repeat("[", 9999)+strings.Repeat("]", 9999)))},
 	}
 	var ids []string
 	for _, c := range cases {

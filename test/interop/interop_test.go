@@ -105,6 +105,7 @@ func TestFedifyInterop(t *testing.T) {
 	s.step("nested-reply", []string{"reply shown"}, s.nestedReply)
 	s.step("reply-edit", []string{"nested reply shown"}, s.replyEdit)
 	s.step("reply-delete", []string{"nested reply shown"}, s.replyDelete)
+	s.step("author-answer", []string{"reply shown"}, s.authorAnswer)
 	s.step("boost", []string{"article id"}, s.boost)
 	s.step("unboost", []string{"boost"}, s.unboost)
 	s.step("like", []string{"article id"}, s.like)
@@ -546,6 +547,69 @@ func (s *scenario) replyDelete(t *testing.T) {
 	}
 	if findText(doc, s.reply1Text) == nil {
 		t.Errorf("deleting the nested reply removed its parent too")
+	}
+}
+
+// authorAnswer: the author answers the peer's reply from the admin area; the
+// answer shows in the thread and reaches the peer as a Create{Note} that
+// answers the reply and that Fedify verifies.
+func (s *scenario) authorAnswer(t *testing.T) {
+	body, err := s.fp.get(s.permalink)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := html.Parse(strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := commentOf(findText(doc, s.reply1Text))
+	if c == nil {
+		t.Fatalf("no comment element around the first reply")
+	}
+	commentID := strings.TrimPrefix(attr(c, "id"), "comment-")
+	since := s.peer.lastSeq()
+	admin, err := s.fp.login(authorUser, password)
+	if admin == nil {
+		t.Fatalf("admin login: %v", err)
+	}
+	csrf, err := admin.csrf("/admin/comments/?status=approved")
+	if err != nil {
+		t.Fatalf("CSRF token from the comments page: %v", err)
+	}
+	answer := "The author answers, number 4711"
+	status, page, err := admin.post("/admin/comments/"+commentID+"/reply", url.Values{"csrf": {csrf}, "content": {answer}})
+	if err != nil || status/100 != 2 {
+		t.Fatalf("POST /admin/comments/%s/reply: %d %v\n%s", commentID, status, err, excerpt(squash(page), 1500))
+	}
+	rec, detail := s.peer.waitInbox(waitLong, func(r inboxRecord) bool {
+		return r.Seq > since && r.Type == "Create" && r.ObjectType == "Note"
+	})
+	if rec == nil {
+		t.Fatalf("the author's answer did not reach the peer within %s\n%s", waitLong, detail)
+	}
+	if !rec.Verified || rec.Status/100 != 2 {
+		t.Errorf("Fedify answered %d %q to the answer, verified=%v\nFedify log: %s", rec.Status, rec.Response, rec.Verified, rec.logText())
+	}
+	var act struct {
+		Object struct {
+			InReplyTo string `json:"inReplyTo"`
+			Content   string `json:"content"`
+		} `json:"object"`
+	}
+	if err := json.Unmarshal(rec.JSON, &act); err != nil {
+		t.Fatalf("answer JSON: %v", err)
+	}
+	if act.Object.InReplyTo != s.reply1 || !strings.Contains(act.Object.Content, answer) {
+		t.Errorf("the Note answers %q with %q; want %q containing %q", act.Object.InReplyTo, act.Object.Content, s.reply1, answer)
+	}
+	doc2, detail := s.fp.waitPage(s.permalink, func(doc *html.Node) (bool, string) {
+		return findText(doc, answer) != nil, ""
+	})
+	if doc2 == nil {
+		t.Fatalf("the answer is not on the page\n%s", detail)
+	}
+	if inner := commentOf(findText(doc2, answer)); inner == nil || inner.Parent == nil || inner.Parent.Parent != commentOf(findText(doc2, s.reply1Text)) {
+		t.Errorf("the answer is not nested under the reply it answers")
 	}
 }
 
