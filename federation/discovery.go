@@ -95,7 +95,9 @@ func (s *Service) webfingerUsername(resource string) (string, error) {
 	if r == "" {
 		return "", fmt.Errorf("%w: empty", ErrBadResource)
 	}
-	notOurs := func() error { return fmt.Errorf("resource %q is not on %s: %w", resource, u.Host(), models.ErrNotFound) }
+	notOurs := func() error {
+		return fmt.Errorf("resource %q is not on %s: %w", resource, u.Host(), models.ErrNotFound)
+	}
 	lower := strings.ToLower(r)
 	if strings.HasPrefix(lower, "https://") || strings.HasPrefix(lower, "http://") {
 		p, err := url.Parse(r)

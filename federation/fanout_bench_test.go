@@ -95,33 +95,37 @@ func benchFanout(b *testing.B, backend string) {
 	}()
 
 	setupStart := time.Now()
-	err := store.Tx(ctx, func(tx *models.Store) error {
-		for i := range followers {
-			p := peers[i%servers]
-			ra := &models.RemoteActor{URI: fmt.Sprintf("%s/users/u%d", p.URL, i), Inbox: fmt.Sprintf("%s/users/u%d/inbox", p.URL, i), SharedInbox: p.URL + "/inbox"}
-			if err := tx.UpsertRemoteActor(ctx, ra); err != nil {
-				return err
-			}
-			var follows []string
-			// The kind of follow cycles per server, so each server hosts all kinds.
-			switch (i / servers) % 10 {
-			case 0:
-				follows = []string{"alice", "blog"}
-			case 1, 2:
-				follows = []string{"alice"}
-			default:
-				follows = []string{"blog"}
-			}
-			for _, local := range follows {
-				if _, _, err := tx.UpsertFollower(ctx, local, ra.ID, ra.URI+"#f", models.FollowAccepted); err != nil {
+	// Chunks: one transaction per 500 followers (PostgreSQL runs out of
+	// lock slots with 10,000 savepoints in one).
+	for from := 0; from < followers; from += 500 {
+		err := store.Tx(ctx, func(tx *models.Store) error {
+			for i := from; i < min(from+500, followers); i++ {
+				p := peers[i%servers]
+				ra := &models.RemoteActor{URI: fmt.Sprintf("%s/users/u%d", p.URL, i), Inbox: fmt.Sprintf("%s/users/u%d/inbox", p.URL, i), SharedInbox: p.URL + "/inbox"}
+				if err := tx.UpsertRemoteActor(ctx, ra); err != nil {
 					return err
 				}
+				var follows []string
+				// The kind of follow cycles per server, so each server hosts all kinds.
+				switch (i / servers) % 10 {
+				case 0:
+					follows = []string{"alice", "blog"}
+				case 1, 2:
+					follows = []string{"alice"}
+				default:
+					follows = []string{"blog"}
+				}
+				for _, local := range follows {
+					if _, _, err := tx.UpsertFollower(ctx, local, ra.ID, ra.URI+"#f", models.FollowAccepted); err != nil {
+						return err
+					}
+				}
 			}
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
 		}
-		return nil
-	})
-	if err != nil {
-		b.Fatal(err)
 	}
 	setup := time.Since(setupStart)
 
@@ -133,7 +137,7 @@ func benchFanout(b *testing.B, backend string) {
 	}
 	past := time.Now().Add(-time.Minute)
 	art, err := store.SaveArticle(ctx, 0, models.ArticleInput{Title: "Fan-out", Slug: "fan-out",
-		HTML: "<p>" + strings.Repeat("A paragraph of a typical blog article. ", 60) + "</p>",
+		HTML:   "<p>" + strings.Repeat("A paragraph of a typical blog article. ", 60) + "</p>",
 		Status: models.StatusPublished, PublishedAt: &past, AuthorID: alice.ID, Tags: []string{"bench"}})
 	if err != nil {
 		b.Fatal(err)

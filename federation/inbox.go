@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"fedpress/models"
 )
@@ -187,6 +188,11 @@ func isActivityContentType(ct string) bool {
 
 // isLocalActor reports whether username is the blog actor or an author.
 func (s *Service) isLocalActor(ctx context.Context, username string) (bool, error) {
+	// No username of ours has a NUL or invalid UTF-8; PostgreSQL would refuse
+	// the lookup and turn a 404 into a 503.
+	if !utf8.ValidString(username) || strings.ContainsRune(username, 0) {
+		return false, nil
+	}
 	st, err := s.store.GetSettings(ctx)
 	if err != nil {
 		return false, err

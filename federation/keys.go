@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"time"
+	"unicode/utf8"
 
 	"fedpress/models"
 )
@@ -47,7 +48,7 @@ func keyFetchFailed(keyID string, err error) error {
 // GoToSocial: a stub actor; others: a bare key with an owner), in which
 // case the owner's actor document must list the same key id.
 func (s *Service) ResolveKey(ctx context.Context, keyID string, refresh bool) (PublicKeyInfo, error) {
-	if !isHTTPURL(keyID) {
+	if !isHTTPURL(keyID) || !utf8.ValidString(keyID) { // PostgreSQL refuses invalid UTF-8: a 503 otherwise
 		return PublicKeyInfo{}, badRequest("keyId %q is not an http(s) URL", keyID)
 	}
 	cached, err := s.store.RemoteActorByKeyID(ctx, keyID)

@@ -189,12 +189,12 @@ func eventually(t *testing.T, d time.Duration, what string, cond func() bool) {
 // fakePeer is a remote server's inbox: it verifies each POST's signature with
 // VerifyRequest against our actors' public keys and records what it got.
 type fakePeer struct {
-	t      *testing.T
-	srv    *httptest.Server
-	store  *models.Store
-	mu     sync.Mutex
-	got    map[string][]peerGot // by path
-	hits   map[string]int       // every request, by path
+	t     *testing.T
+	srv   *httptest.Server
+	store *models.Store
+	mu    sync.Mutex
+	got   map[string][]peerGot // by path
+	hits  map[string]int       // every request, by path
 	// status decides the answer to the hit-th request (0-based) of a path.
 	status func(path string, hit int) (int, http.Header)
 	delay  time.Duration

@@ -409,7 +409,7 @@ func parseSignatureInput(input, signature string) (*rfc9421Input, error) {
 	}
 	sigs, err := parseSFDictionary(signature)
 	if err != nil {
-		return nil, fmt.Errorf("Signature: %w", err)
+		return nil, fmt.Errorf("signature header: %w", err)
 	}
 	for _, in := range inputs {
 		if !in.IsList {

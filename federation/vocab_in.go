@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Incoming ActivityStreams are read from the raw JSON into small structs.
@@ -44,20 +45,22 @@ func (a *inActivity) objectID() string { return idOf(a.Object) }
 // objectMap is the embedded object, or nil when only its id was sent.
 func (a *inActivity) objectMap() map[string]any { return asMap(first(a.Object)) }
 
-// objectType is the embedded object's type, or "".
-func (a *inActivity) objectType() string { return typeOf(a.objectMap()) }
-
 // errNotAnObject is a body that is valid JSON but not a JSON object.
 var errNotAnObject = errors.New("body is not a JSON object")
 
 // decodeJSONObject parses a JSON object, refusing trailing data.
 func decodeJSONObject(body []byte) (map[string]any, error) {
+	// encoding/json silently replaces bad bytes, but the raw body is what
+	// gets stored: refuse it, as PostgreSQL would.
+	if !utf8.Valid(body) {
+		return nil, errors.New("invalid JSON: body is not UTF-8")
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	var v any
 	if err := dec.Decode(&v); err != nil {
 		return nil, fmt.Errorf("invalid JSON: %w", err)
 	}
-	if dec.More() {
+	if len(bytes.TrimLeft(body[dec.InputOffset():], " \t\r\n")) > 0 { // not dec.More(): it is false before a stray '}' or ']'
 		return nil, errors.New("invalid JSON: trailing data after the object")
 	}
 	m, ok := v.(map[string]any)

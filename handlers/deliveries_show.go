@@ -33,10 +33,10 @@ type deliveryActivity struct {
 }
 
 type deliveryRow struct {
-	Inbox, Host, State string // State: queued, retrying, failed
-	Attempts, LastStatus     int
-	LastError                string
-	NextAttempt              time.Time
+	Inbox, Host, State   string // State: queued, retrying, failed
+	Attempts, LastStatus int
+	LastError            string
+	NextAttempt          time.Time
 }
 
 // deliveriesShow is GET /admin/articles/:id/deliveries/: per activity,

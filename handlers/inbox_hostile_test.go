@@ -586,6 +586,12 @@ func (e *hostileEnv) garbageSignatures(tb *hostileTable) {
 			return kv(e.bob.keyID, "rsa-sha256", std, "séñal"+sig[5:])
 		}, false},
 		{"unicode header", bad, "malformed Signature header", func(h *hreq, sig string) string { return "签名=" + sig }, false},
+		{"invalid UTF-8 in keyId", 0, "", func(h *hreq, sig string) string {
+			return kv(e.peer.base+"/users/b\xffob#main-key", "rsa-sha256", std, sig)
+		}, true},
+		{"overlong UTF-8 in keyId", 0, "", func(h *hreq, sig string) string {
+			return kv(e.peer.base+"/users/\xc0\xae\xc0\xae#main-key", "rsa-sha256", std, sig)
+		}, true},
 		{"right-to-left override in keyId", bad, "", func(h *hreq, sig string) string {
 			return kv("\u202e"+e.bob.keyID, "rsa-sha256", std, sig)
 		}, false},
@@ -1279,6 +1285,9 @@ func (e *hostileEnv) malformedJSON(tb *hostileTable) {
 		{"raw control character", invalid, func(s string) string { return strings.Replace(s, "{", "{\"x\":\"a\x01b\",", 1) }},
 		{"raw newline in a string", invalid, func(s string) string { return strings.Replace(s, "{", "{\"x\":\"a\nb\",", 1) }},
 		{"unterminated escape", invalid, func(s string) string { return strings.Replace(s, "{", `{"x":"\u12",`, 1) }},
+		{"invalid UTF-8 in a string", "", func(s string) string { return strings.Replace(s, "{", "{\"x\":\"\xff\xfe\",", 1) }},
+		{"overlong UTF-8 in a string", "", func(s string) string { return strings.Replace(s, "{", "{\"x\":\"\xc0\xaf\",", 1) }},
+		{"lone surrogate bytes in a string", "", func(s string) string { return strings.Replace(s, "{", "{\"x\":\"\xed\xa0\x80\",", 1) }},
 		{"duplicate actor (bob, then carol)", "not by the actor", func(s string) string {
 			return strings.Replace(s, `,"object"`, `,"actor":"`+e.carol.uri+`","object"`, 1)
 		}},
@@ -1765,7 +1774,7 @@ func newHostileServer(t *testing.T, store *models.Store, base string, allowPriva
 // that the URL check does not recognise by name (not localhost): the
 // dial-time check is what must refuse them. Only /etc/hosts names are
 // tried, so resolving them asks no DNS server.
-func loopbackNames(t *testing.T) []string {
+func loopbackNames() []string {
 	raw, err := os.ReadFile("/etc/hosts")
 	if err != nil {
 		return nil
@@ -1878,7 +1887,7 @@ func runInboxHostile(t *testing.T, keys hostileKeys, store, ssrfStore *models.St
 			p.addActor(t, "bob", keys.bob)
 		}
 	}
-	names := loopbackNames(t)
+	names := loopbackNames()
 
 	var tb hostileTable
 	e.absentSignature(&tb)
@@ -1910,31 +1919,35 @@ func runInboxHostile(t *testing.T, keys hostileKeys, store, ssrfStore *models.St
 			target, st = e.ssrfFront, ssrfStore
 		}
 		peerBefore := e.peer.reqs.Load() + e.peer2.reqs.Load()
-		label := "[" + c.cat + "] " + c.name
+		label := short("[" + c.cat + "] " + c.name)
 		r := e.send(target, c.build())
+		var problems []string
 		switch {
 		case r.err != nil:
-			t.Errorf("%s: %v (after %s)", short(label), r.err, r.elapsed)
+			problems = append(problems, fmt.Sprintf("%v (after %s)", r.err, r.elapsed))
 		case r.status < 400 || r.status > 499:
-			t.Errorf("%s: status %d, want 4xx: %s", short(label), r.status, short(r.reason))
+			problems = append(problems, fmt.Sprintf("status %d, want 4xx: %s", r.status, short(r.reason)))
 		case c.want != 0 && r.status != c.want:
-			t.Errorf("%s: status %d, want %d: %s", short(label), r.status, c.want, short(r.reason))
+			problems = append(problems, fmt.Sprintf("status %d, want %d: %s", r.status, c.want, short(r.reason)))
 		case c.reason != "" && !strings.Contains(r.reason, c.reason):
-			t.Errorf("%s: status %d with reason %q, want %q", short(label), r.status, short(r.reason), c.reason)
+			problems = append(problems, fmt.Sprintf("status %d with reason %q, want %q", r.status, short(r.reason), c.reason))
 		}
 		if r.elapsed > hostileFast {
-			t.Errorf("%s: answered in %s", short(label), r.elapsed)
+			problems = append(problems, fmt.Sprintf("answered in %s", r.elapsed))
 		}
 		if r.elapsed > slowest {
 			slowest, slowestName = r.elapsed, label
 		}
 		after := tableCounts(t, st)
 		if !sameCounts(counts[st], after) {
-			t.Errorf("%s: rows changed: %v → %v", short(label), counts[st], after)
+			problems = append(problems, fmt.Sprintf("rows changed: %v → %v", counts[st], after))
 			counts[st] = after
 		}
 		if n := e.peer.reqs.Load() + e.peer2.reqs.Load() - peerBefore; n > 0 && !c.mayFetch {
-			t.Errorf("%s: %d fetches from the stand-ins, want none (keys are cached)", short(label), n)
+			problems = append(problems, fmt.Sprintf("%d fetches from the stand-ins, want none (keys are cached)", n))
+		}
+		for _, p := range problems {
+			t.Errorf("%s: %s", label, p)
 		}
 		if perCat[c.cat] == 0 {
 			order = append(order, c.cat)
@@ -1950,6 +1963,15 @@ func runInboxHostile(t *testing.T, keys hostileKeys, store, ssrfStore *models.St
 		}
 		if c, r := p.conns.Load(), p.reqs.Load(); c != 0 || r != 0 {
 			t.Errorf("SSRF stand-in %s saw %d connections and %d requests", name, c, r)
+		}
+		// And the counters do count: one direct request is seen.
+		resp, err := p.srv.Client().Get(p.base + "/users/bob")
+		if err != nil {
+			t.Fatalf("direct request to the SSRF stand-in %s: %v", name, err)
+		}
+		resp.Body.Close()
+		if c, r := p.conns.Load(), p.reqs.Load(); c != 1 || r != 1 {
+			t.Errorf("SSRF stand-in %s counted %d connections and %d requests for one direct GET", name, c, r)
 		}
 	}
 	// A recovered panic answers 400 and would hide a crash: there must be none.

@@ -231,10 +231,9 @@ func (e *env) seedFollowers(inboxes []string) time.Duration {
 	start := time.Now()
 	ctx := context.Background()
 	const chunk = 250
-	workers := 1 // SQLite has one writer
-	if e.dbURL != "" {
-		workers = 4
-	}
+	// One writer: every remote_actors insert bumps the page-cache
+	// generation row, so parallel transactions would only queue on it.
+	workers := 1
 	var (
 		wg   sync.WaitGroup
 		next atomic.Int64

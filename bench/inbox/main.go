@@ -1,0 +1,405 @@
+// Command inbox measures how many signed replies per second `fedpress
+// serve` accepts at its shared inbox and then processes into comments, on
+// SQLite and on PostgreSQL, with the sender's key already cached.
+//
+//	go run ./bench/inbox -n 5000 -c 16 -db sqlite,postgres
+//
+// For each backend it builds (or takes) the fedpress binary, makes a fresh
+// data folder (and PostgreSQL schema), creates an author with `fedpress
+// author add`, publishes one article with `fedpress post`, and starts
+// `fedpress serve --allow-private-peers`. A loopback HTTP server stands in
+// for the remote instance and serves the replying actor's document with
+// its public key. One warm-up reply makes the server fetch and cache that
+// key. Then N Create{Note} replies to the article, all signed before the
+// clock starts (the Date of a signature stays valid for an hour), are
+// POSTed to /inbox by C concurrent clients on keep-alive connections.
+// Reported: the answer time of the 202s (p50, p99), accepted per second,
+// and, polling the database until no item is pending, processed per
+// second from the first request to the last item processed.
+//
+// The clients, the stand-in actor and the server share the machine's CPUs.
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"fedpress/bench/internal/harness"
+	"fedpress/federation"
+	"fedpress/models"
+)
+
+type result struct {
+	backend       string
+	n, c          int
+	accepted      int
+	other         map[int]int
+	sendErrs      int
+	sendDur       time.Duration // first request to last answer
+	drainDur      time.Duration // first request to nothing pending
+	pendingAtSent int64
+	p50, p90, p99 time.Duration
+	maxLat        time.Duration
+	comments      int64
+	keyFetches    int64
+	signRate      float64
+	mem           harness.Mem
+	peakRSS       uint64
+	cpu           harness.CPUUse
+}
+
+func main() {
+	var common harness.Common
+	fs := flag.NewFlagSet("inbox", flag.ExitOnError)
+	common.Register(fs, "sqlite,postgres")
+	n := fs.Int("n", 5000, "signed replies to send")
+	c := fs.Int("c", 16, "concurrent clients")
+	fs.Parse(os.Args[1:])
+	backends, err := common.Backends()
+	if err != nil {
+		fatal(err)
+	}
+	dir, cleanup, err := common.Workdir("inbox")
+	if err != nil {
+		fatal(err)
+	}
+	defer cleanup()
+	bin, err := common.Binary(dir)
+	if err != nil {
+		fatal(err)
+	}
+	var results []result
+	for _, backend := range backends {
+		bdir, err := os.MkdirTemp(dir, backend+"-")
+		if err != nil {
+			fatal(err)
+		}
+		res, err := runOne(&common, backend, bin, bdir, *n, *c)
+		if err != nil {
+			fatal(fmt.Errorf("%s: %w", backend, err))
+		}
+		results = append(results, res)
+	}
+
+	fmt.Println()
+	fmt.Println("fedpress inbox benchmark: signed Create{Note} replies to one article, sender key cached")
+	fmt.Println(harness.Machine())
+	fmt.Printf("command: go run ./bench/inbox %s\n\n", strings.Join(os.Args[1:], " "))
+	var rows [][]string
+	for _, r := range results {
+		rows = append(rows, []string{
+			r.backend, strconv.Itoa(r.n), strconv.Itoa(r.c), fmt.Sprintf("%d", r.accepted), otherStr(r.other, r.sendErrs),
+			fmt.Sprintf("%.0f", float64(r.accepted)/r.sendDur.Seconds()),
+			harness.Ms(r.p50), harness.Ms(r.p90), harness.Ms(r.p99), harness.Ms(r.maxLat),
+			fmt.Sprintf("%d", r.pendingAtSent),
+			fmt.Sprintf("%.2f s", r.drainDur.Seconds()),
+			fmt.Sprintf("%.0f", float64(r.n)/r.drainDur.Seconds()),
+			fmt.Sprintf("%d", r.comments),
+		})
+	}
+	harness.Table(os.Stdout, []string{"db", "sent", "clients", "202", "other", "accepted/s", "p50", "p90", "p99", "max",
+		"pending at last 202", "first req → all processed", "processed/s (end to end)", "comments stored"}, rows)
+	fmt.Println()
+	rows = nil
+	for _, r := range results {
+		rows = append(rows, []string{r.backend, fmt.Sprintf("%d", r.keyFetches), fmt.Sprintf("%.0f", r.signRate),
+			harness.MiB(r.peakRSS), harness.MiB(r.mem.HWM)})
+	}
+	harness.Table(os.Stdout, []string{"db", "key fetches by server", "client pre-signing rate (signs/s, not timed)", "serve peak VmRSS", "serve VmHWM"}, rows)
+	fmt.Println()
+	for _, r := range results {
+		fmt.Printf("%s CPU from first request to all processed: %s\n", r.backend, r.cpu)
+	}
+	fmt.Printf("\nGOMAXPROCS %d; clients, stand-in actor and server share the CPUs.\n", runtime.GOMAXPROCS(0))
+}
+
+func otherStr(m map[int]int, errs int) string {
+	var parts []string
+	for code, n := range m {
+		parts = append(parts, fmt.Sprintf("%d×%d", n, code))
+	}
+	if errs > 0 {
+		parts = append(parts, fmt.Sprintf("%d errors", errs))
+	}
+	if len(parts) == 0 {
+		return "0"
+	}
+	return strings.Join(parts, " ")
+}
+
+func fatal(err error) {
+	fmt.Fprintln(os.Stderr, "bench/inbox:", err)
+	os.Exit(1)
+}
+
+// remote is the stand-in instance: it serves one actor document.
+type remote struct {
+	base   string
+	actor  string
+	keyID  string
+	signer federation.Signer
+	gets   atomic.Int64
+	srv    *http.Server
+}
+
+func startRemote() (*remote, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	priv, pub, err := federation.GenerateKeyPair()
+	if err != nil {
+		return nil, err
+	}
+	key, err := federation.ParsePrivateKeyPEM(priv)
+	if err != nil {
+		return nil, err
+	}
+	r := &remote{base: "http://" + ln.Addr().String()}
+	r.actor = r.base + "/users/bob"
+	r.keyID = r.actor + "#main-key"
+	r.signer = federation.Signer{KeyID: r.keyID, Key: key}
+	doc, _ := json.Marshal(map[string]any{
+		"@context":          []any{"https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"},
+		"id":                r.actor,
+		"type":              "Person",
+		"preferredUsername": "bob",
+		"name":              "Bob Bench",
+		"url":               r.base + "/@bob",
+		"inbox":             r.actor + "/inbox",
+		"outbox":            r.actor + "/outbox",
+		"followers":         r.actor + "/followers",
+		"endpoints":         map[string]any{"sharedInbox": r.base + "/inbox"},
+		"publicKey":         map[string]any{"id": r.keyID, "owner": r.actor, "publicKeyPem": pub},
+	})
+	r.srv = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+		if req.URL.Path != "/users/bob" {
+			http.NotFound(w, req)
+			return
+		}
+		r.gets.Add(1)
+		w.Header().Set("Content-Type", "application/activity+json")
+		w.Write(doc)
+	})}
+	go r.srv.Serve(ln)
+	return r, nil
+}
+
+type signed struct {
+	body   []byte
+	header http.Header
+}
+
+// reply is a signed Create{Note} answering the article, number i.
+func (r *remote) reply(inbox, article string, i int) (signed, error) {
+	note := r.actor + "/statuses/" + strconv.Itoa(i)
+	public := "https://www.w3.org/ns/activitystreams#Public"
+	body, _ := json.Marshal(map[string]any{
+		"@context": "https://www.w3.org/ns/activitystreams",
+		"id":       note + "/activity", "type": "Create", "actor": r.actor,
+		"published": "2026-01-02T03:04:05Z", "to": []string{public}, "cc": []string{r.actor + "/followers"},
+		"object": map[string]any{
+			"id": note, "type": "Note", "attributedTo": r.actor, "inReplyTo": article,
+			"content":   fmt.Sprintf("<p>Reply number %d: a thoughtful remark about this article, with <a href=\"https://example.org/\">a link</a> and a few more words to make it the size of a real reply.</p>", i),
+			"published": "2026-01-02T03:04:05Z", "url": r.base + "/@bob/" + strconv.Itoa(i),
+			"to": []string{public}, "cc": []string{r.actor + "/followers"},
+		},
+	})
+	req, err := http.NewRequest(http.MethodPost, inbox, bytes.NewReader(body))
+	if err != nil {
+		return signed{}, err
+	}
+	req.Header.Set("Content-Type", `application/ld+json; profile="https://www.w3.org/ns/activitystreams"`)
+	if err := r.signer.SignRequest(req, body); err != nil {
+		return signed{}, err
+	}
+	return signed{body: body, header: req.Header}, nil
+}
+
+func send(client *http.Client, inbox string, s signed) (int, time.Duration, error) {
+	req, err := http.NewRequest(http.MethodPost, inbox, bytes.NewReader(s.body))
+	if err != nil {
+		return 0, 0, err
+	}
+	req.Header = s.header
+	start := time.Now()
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, time.Since(start), err
+	}
+	var sink [512]byte
+	for {
+		if _, err := resp.Body.Read(sink[:]); err != nil {
+			break
+		}
+	}
+	resp.Body.Close()
+	return resp.StatusCode, time.Since(start), nil
+}
+
+func runOne(common *harness.Common, backend, bin, dir string, n, c int) (result, error) {
+	ctx := context.Background()
+	res := result{backend: backend, n: n, c: c, other: map[int]int{}}
+	blog, err := common.NewBlog(backend, bin, dir)
+	if err != nil {
+		return res, err
+	}
+	defer blog.Close()
+	harness.Logf("%s: author add, post", backend)
+	if err := blog.AuthorAdd("alice", "Alice"); err != nil {
+		return res, err
+	}
+	if _, _, err := blog.Post("replied-to", harness.ArticleMarkdown("An article to reply to", "replied-to", "bench")); err != nil {
+		return res, err
+	}
+	store, err := blog.Store(ctx)
+	if err != nil {
+		return res, err
+	}
+	defer store.Close()
+	art, err := store.ArticleBySlug(ctx, "replied-to")
+	if err != nil {
+		return res, err
+	}
+	urls, _ := federation.NewURLs(blog.BaseURL)
+	articleID := urls.Article(art.ID)
+
+	rem, err := startRemote()
+	if err != nil {
+		return res, err
+	}
+	defer rem.srv.Close()
+
+	serve, err := blog.Start("serve")
+	if err != nil {
+		return res, err
+	}
+	inbox := "http://" + serve.Addr + "/inbox"
+	sampler := harness.SampleMem(serve.PID(), 100*time.Millisecond)
+	tr := &http.Transport{MaxIdleConns: c, MaxIdleConnsPerHost: c, MaxConnsPerHost: c, DisableCompression: true}
+	client := &http.Client{Transport: tr, Timeout: time.Minute}
+	defer tr.CloseIdleConnections()
+
+	// Warm-up: the server fetches bob's key once and caches it.
+	warm, err := rem.reply(inbox, articleID, 0)
+	if err != nil {
+		return res, err
+	}
+	if code, _, err := send(client, inbox, warm); err != nil || code != http.StatusAccepted {
+		return res, fmt.Errorf("warm-up reply: status %d, %v (log %s)", code, err, serve.LogPath)
+	}
+	if err := waitDrained(ctx, store, 30*time.Second); err != nil {
+		return res, fmt.Errorf("warm-up not processed: %w", err)
+	}
+	if counts, err := store.TableCounts(ctx); err != nil || counts["interactions"] != 1 {
+		return res, fmt.Errorf("warm-up reply did not become a comment: %v %v (log %s)", counts, err, serve.LogPath)
+	}
+
+	harness.Logf("%s: signing %d replies", backend, n)
+	reqs := make([]signed, n)
+	signStart := time.Now()
+	var wg sync.WaitGroup
+	var signErr atomic.Value
+	for w := range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < n; i += runtime.GOMAXPROCS(0) {
+				s, err := rem.reply(inbox, articleID, i+1)
+				if err != nil {
+					signErr.Store(err)
+					return
+				}
+				reqs[i] = s
+			}
+		}()
+	}
+	wg.Wait()
+	if err, ok := signErr.Load().(error); ok {
+		return res, err
+	}
+	res.signRate = float64(n) / time.Since(signStart).Seconds()
+
+	common.Quiet()
+	harness.Logf("%s: sending %d replies from %d clients", backend, n, c)
+	watch := harness.WatchCPU()
+	lat := make([]time.Duration, n)
+	codes := make([]int, n)
+	errs := make([]error, n)
+	var next atomic.Int64
+	start := time.Now()
+	for range c {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= n {
+					return
+				}
+				codes[i], lat[i], errs[i] = send(client, inbox, reqs[i])
+			}
+		}()
+	}
+	wg.Wait()
+	res.sendDur = time.Since(start)
+	res.pendingAtSent, _ = store.CountPendingInbox(ctx)
+	var ok []time.Duration
+	for i := range n {
+		switch {
+		case errs[i] != nil:
+			res.sendErrs++
+			if res.sendErrs == 1 {
+				harness.Logf("%s: first send error: %v", backend, errs[i])
+			}
+		case codes[i] == http.StatusAccepted:
+			res.accepted++
+			ok = append(ok, lat[i])
+		default:
+			res.other[codes[i]]++
+		}
+	}
+	harness.SortDurations(ok)
+	res.p50, res.p90, res.p99 = harness.Percentile(ok, 50), harness.Percentile(ok, 90), harness.Percentile(ok, 99)
+	if len(ok) > 0 {
+		res.maxLat = ok[len(ok)-1]
+	}
+	harness.Logf("%s: %d accepted in %v; %d pending; waiting for the worker", backend, res.accepted, res.sendDur, res.pendingAtSent)
+	if err := waitDrained(ctx, store, 5*time.Minute); err != nil {
+		return res, fmt.Errorf("inbox not drained: %w", err)
+	}
+	res.drainDur = time.Since(start)
+	res.cpu = watch.Stop()
+	res.peakRSS, res.mem.HWM, _ = sampler.Stop()
+	counts, err := store.TableCounts(ctx)
+	if err != nil {
+		return res, err
+	}
+	res.comments = counts["interactions"] - 1 // the warm-up's
+	res.keyFetches = rem.gets.Load()
+	if res.comments != int64(res.accepted) {
+		harness.Logf("%s: WARNING: %d replies accepted but %d comments stored (log %s)", backend, res.accepted, res.comments, serve.LogPath)
+	}
+	return res, nil
+}
+
+// waitDrained polls until no inbox item is pending. The poll interval
+// (25 ms) bounds the error of the end-to-end figure.
+func waitDrained(ctx context.Context, store *models.Store, timeout time.Duration) error {
+	return harness.WaitFor(timeout, 25*time.Millisecond, func() (bool, error) {
+		n, err := store.CountPendingInbox(ctx)
+		return err == nil && n == 0, err
+	})
+}

@@ -1,0 +1,589 @@
+// Package harness is the shared machinery of the benchmark programs under
+// bench/: it builds and starts the real fedpress binary on a fresh SQLite
+// data folder or a fresh PostgreSQL schema, runs its commands, samples the
+// memory of its processes and prints tables. fedpress itself never imports
+// it.
+package harness
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+
+	"fedpress/models"
+)
+
+// DefaultPostgres is the PostgreSQL of the development machine and CI.
+const DefaultPostgres = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+
+// Common are the flags every bench program takes.
+type Common struct {
+	Bin     string // prebuilt fedpress binary; empty builds one
+	PG      string // PostgreSQL DSN a fresh schema is made in
+	DBs     string // comma-separated backends: sqlite, postgres
+	Keep    bool   // keep the temp folder and the schema
+	Verbose bool   // server logs to stderr as well
+
+	QuietCores float64       // WaitQuiet threshold
+	QuietWait  time.Duration // WaitQuiet timeout
+}
+
+// Register adds the common flags; defDBs is the default of -db.
+func (c *Common) Register(fs *flag.FlagSet, defDBs string) {
+	fs.StringVar(&c.Bin, "fedpress", "", "fedpress binary to run (default: go build ./cmd/fedpress into the temp folder)")
+	pg := os.Getenv("FEDPRESS_TEST_POSTGRES")
+	if pg == "" {
+		pg = DefaultPostgres
+	}
+	fs.StringVar(&c.PG, "pg", pg, "PostgreSQL DSN; each run creates a fresh schema there and drops it after (env FEDPRESS_TEST_POSTGRES)")
+	fs.StringVar(&c.DBs, "db", defDBs, "backends to run, comma-separated: sqlite, postgres")
+	fs.BoolVar(&c.Keep, "keep", false, "keep the temp folder, server logs and PostgreSQL schema")
+	fs.BoolVar(&c.Verbose, "v", false, "copy server logs to stderr")
+	fs.Float64Var(&c.QuietCores, "quiet-cores", 0.3, "before each measurement, wait until other work uses at most this many cores")
+	fs.DurationVar(&c.QuietWait, "quiet-wait", 5*time.Minute, "longest wait for a quiet machine; then measure anyway (the summary shows the load)")
+}
+
+// Quiet waits for a quiet machine (see WaitQuiet) before a measurement.
+func (c *Common) Quiet() {
+	WaitQuiet(c.QuietCores, c.QuietWait)
+}
+
+// Backends lists the backends of -db.
+func (c *Common) Backends() ([]string, error) {
+	var out []string
+	for _, b := range strings.Split(c.DBs, ",") {
+		b = strings.TrimSpace(b)
+		switch b {
+		case "":
+		case "sqlite", "postgres":
+			out = append(out, b)
+		default:
+			return nil, fmt.Errorf("-db: unknown backend %q (sqlite, postgres)", b)
+		}
+	}
+	return out, nil
+}
+
+// Workdir makes the temp folder of a run; cleanup removes it unless -keep.
+func (c *Common) Workdir(name string) (dir string, cleanup func(), err error) {
+	dir, err = os.MkdirTemp("", "fedpress-bench-"+name+"-")
+	if err != nil {
+		return "", nil, err
+	}
+	return dir, func() {
+		if c.Keep {
+			fmt.Fprintf(os.Stderr, "kept %s\n", dir)
+			return
+		}
+		os.RemoveAll(dir)
+	}, nil
+}
+
+// Binary returns -fedpress, or builds the binary into dir. Run the bench
+// programs from the repository: the build uses the working tree.
+func (c *Common) Binary(dir string) (string, error) {
+	if c.Bin != "" {
+		return filepath.Abs(c.Bin)
+	}
+	out := filepath.Join(dir, "fedpress")
+	cmd := exec.Command("go", "build", "-o", out, "fedpress/cmd/fedpress")
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	start := time.Now()
+	if err := cmd.Run(); err != nil {
+		return "", fmt.Errorf("go build fedpress/cmd/fedpress (run from the repository): %w", err)
+	}
+	Logf("built %s in %v", out, time.Since(start).Round(time.Millisecond))
+	return out, nil
+}
+
+// Logf prints a progress line on stderr; the summary goes to stdout.
+func Logf(format string, args ...any) {
+	fmt.Fprintf(os.Stderr, "%s  %s\n", time.Now().Format("15:04:05.000"), fmt.Sprintf(format, args...))
+}
+
+// FreeAddr returns a loopback address with a port free right now.
+func FreeAddr() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr, nil
+}
+
+// Blog is one fedpress installation: a data folder and a database.
+type Blog struct {
+	Backend string // sqlite or postgres
+	Bin     string
+	Dir     string // the run's temp folder
+	Data    string // --data
+	DSN     string // --database-url; empty for SQLite
+	Addr    string // --addr of the first serve process
+	BaseURL string // --base-url of every process
+	common  *Common
+	drop    func()
+	procs   []*Proc
+}
+
+// NewBlog prepares an empty installation in dir: a data folder, and for
+// PostgreSQL a fresh schema (dropped by Close unless -keep).
+func (c *Common) NewBlog(backend, bin, dir string) (*Blog, error) {
+	addr, err := FreeAddr()
+	if err != nil {
+		return nil, err
+	}
+	b := &Blog{Backend: backend, Bin: bin, Dir: dir, Data: filepath.Join(dir, "data-"+backend), Addr: addr,
+		BaseURL: "http://" + addr, common: c}
+	if backend == "postgres" {
+		dsn, drop, err := freshSchema(c.PG, c.Keep)
+		if err != nil {
+			return nil, err
+		}
+		b.DSN, b.drop = dsn, drop
+	}
+	return b, nil
+}
+
+// freshSchema creates schema bench_<random> and returns a DSN bound to it.
+func freshSchema(base string, keep bool) (string, func(), error) {
+	r := make([]byte, 5)
+	rand.Read(r)
+	schema := "bench_" + hex.EncodeToString(r)
+	admin, err := gorm.Open(postgres.Open(base), &gorm.Config{Logger: logger.Discard})
+	if err != nil {
+		return "", nil, fmt.Errorf("connect %s: %w", base, err)
+	}
+	closeAdmin := func() {
+		if db, err := admin.DB(); err == nil {
+			db.Close()
+		}
+	}
+	if err := admin.Exec("CREATE SCHEMA " + schema).Error; err != nil {
+		closeAdmin()
+		return "", nil, fmt.Errorf("create schema: %w", err)
+	}
+	u, err := url.Parse(base)
+	if err != nil {
+		closeAdmin()
+		return "", nil, err
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String(), func() {
+		if keep {
+			fmt.Fprintf(os.Stderr, "kept PostgreSQL schema %s\n", schema)
+		} else {
+			admin.Exec("DROP SCHEMA " + schema + " CASCADE")
+		}
+		closeAdmin()
+	}, nil
+}
+
+// Close stops the processes still running and drops the schema.
+func (b *Blog) Close() {
+	for _, p := range b.procs {
+		p.Stop()
+	}
+	if b.drop != nil {
+		b.drop()
+	}
+}
+
+// flags are the flags every fedpress command of this installation gets.
+func (b *Blog) flags() []string {
+	f := []string{"--data", b.Data, "--base-url", b.BaseURL, "--allow-private-peers"}
+	if b.DSN != "" {
+		f = append(f, "--database-url", b.DSN)
+	}
+	return f
+}
+
+// Command is the command line of `fedpress SUB… <flags> ARGS…`.
+func (b *Blog) Command(sub []string, args ...string) []string {
+	out := append([]string{b.Bin}, sub...)
+	out = append(out, b.flags()...)
+	return append(out, args...)
+}
+
+// Run runs a short fedpress command and returns its output.
+func (b *Blog) Run(stdin string, sub []string, args ...string) (string, error) {
+	line := b.Command(sub, args...)
+	cmd := exec.Command(line[0], line[1:]...)
+	cmd.Stdin = strings.NewReader(stdin)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Run(); err != nil {
+		return out.String(), fmt.Errorf("%s: %w\n%s", strings.Join(line[:2], " "), err, out.String())
+	}
+	return out.String(), nil
+}
+
+// AuthorAdd creates an author with `fedpress author add`.
+func (b *Blog) AuthorAdd(username, name string) error {
+	_, err := b.Run("bench-password-1234\n", []string{"author", "add"}, "--username", username, "--name", name, "--password-stdin")
+	return err
+}
+
+// Post writes a Markdown file and publishes it with `fedpress post`; it
+// returns the permalink printed and how long the command took.
+func (b *Blog) Post(slug, markdown string) (string, time.Duration, error) {
+	file := filepath.Join(b.Dir, slug+".md")
+	if err := os.WriteFile(file, []byte(markdown), 0o644); err != nil {
+		return "", 0, err
+	}
+	start := time.Now()
+	out, err := b.Run("", []string{"post"}, file)
+	d := time.Since(start)
+	if err != nil {
+		return "", d, err
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	return strings.TrimSpace(lines[len(lines)-1]), d, nil
+}
+
+// Store opens the installation's database from the bench process (SQLite
+// in WAL mode lets it read beside the server).
+func (b *Blog) Store(ctx context.Context) (*models.Store, error) {
+	return models.Open(ctx, models.Options{DatabaseURL: b.DSN, DataDir: b.Data, MaxOpenConns: 4})
+}
+
+// Proc is a running fedpress process.
+type Proc struct {
+	Name    string
+	Addr    string // serve: the address it listens on
+	Cmd     *exec.Cmd
+	LogPath string
+	done    chan struct{}
+	mu      sync.Mutex
+	log     bytes.Buffer // the first MiB of the log, to wait for lines
+}
+
+// PID of the process.
+func (p *Proc) PID() int { return p.Cmd.Process.Pid }
+
+func (p *Proc) Write(b []byte) (int, error) {
+	p.mu.Lock()
+	if p.log.Len() < 1<<20 {
+		p.log.Write(b)
+	}
+	p.mu.Unlock()
+	return len(b), nil
+}
+
+func (p *Proc) logHas(s string) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return bytes.Contains(p.log.Bytes(), []byte(s))
+}
+
+// Exited reports whether the process has ended.
+func (p *Proc) Exited() bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
+	}
+}
+
+// Stop sends SIGTERM and waits up to 30 s, then kills.
+func (p *Proc) Stop() {
+	if p.Exited() {
+		return
+	}
+	p.Cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-p.done:
+	case <-time.After(30 * time.Second):
+		p.Cmd.Process.Kill()
+		<-p.done
+	}
+}
+
+// Start runs `fedpress serve` (kind "serve") or `fedpress worker` and waits
+// until it is ready: /healthz answers for serve, the log says the workers
+// run for worker. The first serve listens on b.Addr, others on free ports;
+// all share --base-url, as processes behind one proxy do.
+func (b *Blog) Start(kind string, extra ...string) (*Proc, error) {
+	addr := b.Addr
+	for _, p := range b.procs {
+		if p.Addr == addr {
+			a, err := FreeAddr()
+			if err != nil {
+				return nil, err
+			}
+			addr = a
+			break
+		}
+	}
+	args := append([]string{"--addr", addr}, extra...)
+	line := b.Command([]string{kind}, args...)
+	name := fmt.Sprintf("%s-%d", kind, len(b.procs)+1)
+	p := &Proc{Name: name, LogPath: filepath.Join(b.Dir, b.Backend+"-"+name+".log"), done: make(chan struct{})}
+	if kind == "serve" {
+		p.Addr = addr
+	}
+	logFile, err := os.Create(p.LogPath)
+	if err != nil {
+		return nil, err
+	}
+	var sink io.Writer = io.MultiWriter(logFile, p)
+	if b.common.Verbose {
+		sink = io.MultiWriter(sink, os.Stderr)
+	}
+	cmd := exec.Command(line[0], line[1:]...)
+	cmd.Stdout, cmd.Stderr = sink, sink
+	p.Cmd = cmd
+	if err := cmd.Start(); err != nil {
+		logFile.Close()
+		return nil, err
+	}
+	go func() {
+		cmd.Wait()
+		logFile.Close()
+		close(p.done)
+	}()
+	b.procs = append(b.procs, p)
+	deadline := time.Now().Add(60 * time.Second)
+	for time.Now().Before(deadline) {
+		if p.Exited() {
+			return nil, fmt.Errorf("%s exited at start; log %s:\n%s", name, p.LogPath, p.log.String())
+		}
+		if kind == "serve" {
+			if r, err := http.Get("http://" + addr + "/healthz"); err == nil {
+				io.Copy(io.Discard, r.Body)
+				r.Body.Close()
+				if r.StatusCode == http.StatusOK {
+					return p, nil
+				}
+			}
+		} else if p.logHas("worker running") {
+			return p, nil
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	return nil, fmt.Errorf("%s not ready after 60 s; log %s", name, p.LogPath)
+}
+
+// Procs are the processes started so far.
+func (b *Blog) Procs() []*Proc { return b.procs }
+
+// Mem is what /proc/PID/status says about resident memory, in bytes.
+type Mem struct {
+	RSS, HWM uint64
+}
+
+// ReadMem reads VmRSS and VmHWM of a process.
+func ReadMem(pid int) (Mem, error) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return Mem{}, err
+	}
+	var m Mem
+	for _, line := range strings.Split(string(data), "\n") {
+		var kb uint64
+		switch {
+		case strings.HasPrefix(line, "VmRSS:"):
+			fmt.Sscanf(strings.TrimSpace(strings.TrimPrefix(line, "VmRSS:")), "%d", &kb)
+			m.RSS = kb << 10
+		case strings.HasPrefix(line, "VmHWM:"):
+			fmt.Sscanf(strings.TrimSpace(strings.TrimPrefix(line, "VmHWM:")), "%d", &kb)
+			m.HWM = kb << 10
+		}
+	}
+	return m, nil
+}
+
+// Sampler polls a process's memory until stopped.
+type Sampler struct {
+	pid     int
+	stop    chan struct{}
+	done    chan struct{}
+	mu      sync.Mutex
+	peakRSS uint64
+	last    Mem
+	n       int
+}
+
+// SampleMem starts sampling pid every interval.
+func SampleMem(pid int, every time.Duration) *Sampler {
+	s := &Sampler{pid: pid, stop: make(chan struct{}), done: make(chan struct{})}
+	go func() {
+		defer close(s.done)
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			if m, err := ReadMem(pid); err == nil {
+				s.mu.Lock()
+				s.last, s.n = m, s.n+1
+				s.peakRSS = max(s.peakRSS, m.RSS)
+				s.mu.Unlock()
+			}
+			select {
+			case <-s.stop:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return s
+}
+
+// Stop ends sampling; it returns the largest VmRSS seen, the last VmHWM
+// and the number of samples.
+func (s *Sampler) Stop() (peakRSS, hwm uint64, samples int) {
+	close(s.stop)
+	<-s.done
+	if m, err := ReadMem(s.pid); err == nil {
+		s.last = m
+		s.peakRSS = max(s.peakRSS, m.RSS)
+	}
+	return s.peakRSS, s.last.HWM, s.n
+}
+
+// MiB formats bytes as MiB.
+func MiB(b uint64) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }
+
+// Percentile of sorted durations (nearest rank).
+func Percentile(sorted []time.Duration, p float64) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	i := int(p/100*float64(len(sorted))+0.5) - 1
+	i = min(max(i, 0), len(sorted)-1)
+	return sorted[i]
+}
+
+// SortDurations sorts in place and returns the slice.
+func SortDurations(d []time.Duration) []time.Duration {
+	slices.Sort(d)
+	return d
+}
+
+// Ms formats a duration in milliseconds.
+func Ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/float64(time.Millisecond)) }
+
+// Table prints rows under a header, aligned.
+func Table(w io.Writer, header []string, rows [][]string) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, strings.Join(header, "\t"))
+	seps := make([]string, len(header))
+	for i, h := range header {
+		seps[i] = strings.Repeat("-", len(h))
+	}
+	fmt.Fprintln(tw, strings.Join(seps, "\t"))
+	for _, r := range rows {
+		fmt.Fprintln(tw, strings.Join(r, "\t"))
+	}
+	tw.Flush()
+}
+
+// Machine describes the machine and the code measured, for the summary.
+func Machine() string {
+	model := ""
+	if data, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, line := range strings.Split(string(data), "\n") {
+			if strings.HasPrefix(line, "model name") {
+				model = strings.TrimSpace(line[strings.Index(line, ":")+1:])
+				break
+			}
+		}
+	}
+	mem := ""
+	if data, err := os.ReadFile("/proc/meminfo"); err == nil {
+		for _, line := range strings.Split(string(data), "\n") {
+			if strings.HasPrefix(line, "MemTotal:") {
+				var kb uint64
+				fmt.Sscanf(strings.TrimSpace(strings.TrimPrefix(line, "MemTotal:")), "%d", &kb)
+				mem = fmt.Sprintf("%.1f GiB", float64(kb)/(1<<20))
+			}
+		}
+	}
+	kernel, _ := os.ReadFile("/proc/sys/kernel/osrelease")
+	rev := "unknown"
+	if out, err := exec.Command("git", "rev-parse", "--short", "HEAD").Output(); err == nil {
+		rev = strings.TrimSpace(string(out))
+		if st, err := exec.Command("git", "status", "--porcelain", "--untracked-files=no").Output(); err == nil && len(bytes.TrimSpace(st)) > 0 {
+			rev += fmt.Sprintf(" + uncommitted changes in %d files", len(strings.Split(strings.TrimSpace(string(st)), "\n")))
+		}
+	}
+	return fmt.Sprintf("date %s; nproc %d; cpu %q; memory %s; kernel %s; %s; commit %s",
+		time.Now().UTC().Format("2006-01-02 15:04 MST"), runtime.NumCPU(), model, mem,
+		strings.TrimSpace(string(kernel)), runtime.Version(), rev)
+}
+
+// ErrTimeout is returned by WaitFor when the condition never held.
+var ErrTimeout = errors.New("timed out")
+
+// WaitFor polls cond every interval until it is true, or fails at timeout.
+func WaitFor(timeout, every time.Duration, cond func() (bool, error)) error {
+	deadline := time.Now().Add(timeout)
+	for {
+		ok, err := cond()
+		if err != nil {
+			return err
+		}
+		if ok {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return ErrTimeout
+		}
+		time.Sleep(every)
+	}
+}
+
+// ArticleMarkdown is a `fedpress post` file: front matter and a body of a
+// typical long-ish blog article (about 1,100 words: headings, a list, a
+// quote, a code block, links).
+func ArticleMarkdown(title, slug string, tags ...string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "---\ntitle: %q\nslug: %s\nsummary: \"A benchmark article of typical length.\"\n", title, slug)
+	if len(tags) > 0 {
+		fmt.Fprintf(&b, "tags: [%s]\n", strings.Join(tags, ", "))
+	}
+	b.WriteString("---\n\n")
+	para := "Federation is a conversation between servers that never met: each one signs what it sends, " +
+		"checks what it receives, and keeps a copy of what matters to its readers. A blog that federates " +
+		"answers the same questions as a big instance, only with fewer people asking them at once. " +
+		"See [the specification](https://www.w3.org/TR/activitypub/) for *the* details, and **do** read the notes. "
+	for s := range 4 {
+		fmt.Fprintf(&b, "## Section %d\n\n", s+1)
+		for range 3 {
+			b.WriteString(para + para + "\n\n")
+		}
+		switch s {
+		case 0:
+			b.WriteString("- one point worth making\n- another, with `code`\n- a third, with a [link](https://example.org/)\n\n")
+		case 1:
+			b.WriteString("> A quoted passage that a reader might want to answer from their own server.\n\n")
+		case 2:
+			b.WriteString("```go\nfunc main() {\n\tfmt.Println(\"hello, fediverse\")\n}\n```\n\n")
+		}
+	}
+	return b.String()
+}
