@@ -191,6 +191,11 @@ func (s *Service) startLocked(p *pool, sendCtx context.Context, d models.Deliver
 		defer p.wg.Done()
 		r := s.post(sendCtx, d)
 		done := attemptDone{d: d, r: r, at: s.now(), released: r.err != nil && sendCtx.Err() != nil}
+		// The slot stays taken until the recorder has the result: if
+		// writing results falls behind, sending slows down with it, so the
+		// rows sent but not yet recorded (sent again if this process dies)
+		// stay bounded.
+		p.results <- done
 		p.mu.Lock()
 		if p.inflight[d.Host]--; p.inflight[d.Host] <= 0 {
 			delete(p.inflight, d.Host)
@@ -201,7 +206,6 @@ func (s *Service) startLocked(p *pool, sendCtx context.Context, d models.Deliver
 		case p.done <- struct{}{}:
 		default:
 		}
-		p.results <- done
 	}()
 }
 

@@ -105,6 +105,13 @@ func TestArticleSavedFanOut(t *testing.T) {
 				if len(cc) != 2 {
 					t.Errorf("Create cc = %v, want both follower collections", cc)
 				}
+				if dig(r.Body, "object", "updated") != nil {
+					t.Error("a new article is marked edited")
+				}
+			case "Update":
+				if dig(r.Body, "object", "updated") == nil {
+					t.Error("Update without object.updated: Mastodon ignores it")
+				}
 			case "Announce":
 				if r.KeyID != testBase+"/users/blog#main-key" || r.Body["object"] != testBase+"/articles/"+itoa(art.ID) {
 					t.Errorf("Announce signed by %s, object %v", r.KeyID, r.Body["object"])

@@ -98,12 +98,6 @@ func forceArrays(m map[string]any) {
 	}
 }
 
-// appendTo adds v to the array property key of m (creating it).
-func appendTo(m Doc, key string, v ...any) {
-	cur, _ := m[key].([]any)
-	m[key] = append(cur, v...)
-}
-
 // MarshalDoc encodes a document. HTML is not escaped: content is HTML, and
 // \u003c everywhere only bloats deliveries.
 func MarshalDoc(d Doc) ([]byte, error) {

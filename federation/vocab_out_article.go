@@ -152,8 +152,8 @@ func (s *Service) buildArticle(st *models.Settings, a *models.Article, c article
 	obj.SetActivityStreamsCc(ccProp(cc...))
 	obj.SetActivityStreamsPublished(publishedProp(published))
 	// "updated" makes Mastodon label the post as edited: only for edits
-	// made after publication.
-	if a.UpdatedAt.After(published.Add(time.Minute)) {
+	// made after followers got it (a backdated article is not "edited").
+	if a.FederatedAt != nil && a.UpdatedAt.After(a.FederatedAt.Add(time.Minute)) {
 		obj.SetActivityStreamsUpdated(updatedProp(a.UpdatedAt))
 	}
 	if att := s.articleAttachments(a); att.Len() > 0 {
