@@ -15,10 +15,12 @@ type CacheGeneration struct {
 	Generation int64
 }
 
-// pageTables are the tables whose rows show on public pages.
+// pageTables are the tables whose rows show on public pages. remote_actors
+// is left out on purpose: key lookups upsert it on every inbox request, and
+// a changed remote name or avatar may wait for the cache TTL.
 var pageTables = map[string]bool{
 	"articles": true, "article_tags": true, "article_media": true, "tags": true, "media": true,
-	"interactions": true, "authors": true, "settings": true, "remote_actors": true, "legacy_redirects": true,
+	"interactions": true, "authors": true, "settings": true, "legacy_redirects": true,
 }
 
 // registerCacheCallbacks bumps the generation after any create, update or

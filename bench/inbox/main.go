@@ -122,6 +122,8 @@ func main() {
 	for _, r := range results {
 		fmt.Printf("%s CPU from first request to all processed: %s\n", r.backend, r.cpu)
 	}
+	fmt.Println()
+	fmt.Println(harness.Yardstick())
 	fmt.Printf("\nGOMAXPROCS %d; clients, stand-in actor and server share the CPUs.\n", runtime.GOMAXPROCS(0))
 }
 

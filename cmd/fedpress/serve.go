@@ -56,7 +56,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, serv
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	fed, err := federation.NewService(federation.Config{
 		URLs: urls, AllowPrivatePeers: cfg.AllowPrivatePeers, UserAgent: "fedpress/" + version + " (+" + urls.Base.String() + ")",
-		Workers: cfg.Workers, PerHost: cfg.PerHost, Instance: fmt.Sprintf("%s-%d", host, os.Getpid()), Registry: reg,
+		Workers: cfg.Workers, PerHost: cfg.PerHost, Instance: instanceName(host), Registry: reg,
 	}, store, log)
 	if err != nil {
 		return fmt.Errorf("federation: %w", err)
@@ -144,4 +144,13 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, serv
 	wg.Wait()
 	log.Info("stopped")
 	return nil
+}
+
+// instanceName names this process in claimed queue rows. The random part
+// keeps two containers with the same hostname and pid apart, so one's
+// shutdown never releases the other's rows.
+func instanceName(host string) string {
+	b := make([]byte, 4)
+	rand.Read(b)
+	return fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b))
 }

@@ -14,7 +14,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -95,15 +97,14 @@ func postgresDSN(t *testing.T) string {
 // PostgreSQL DSN), one base URL shared by every process, and a Store the
 // test opens on the same database to seed and inspect it.
 type env struct {
-	t        *testing.T
-	bin      string
-	data     string
-	dbURL    string // "" = SQLite
-	base     string
-	urls     federation.URLs
-	hostname string
-	store    *models.Store
-	procs    []*proc
+	t     *testing.T
+	bin   string
+	data  string
+	dbURL string // "" = SQLite
+	base  string
+	urls  federation.URLs
+	store *models.Store
+	procs []*proc
 }
 
 const (
@@ -116,9 +117,6 @@ func newEnv(t *testing.T, dbURL, baseAddr string) *env {
 	e := &env{t: t, bin: fedpressBin(t), data: filepath.Join(t.TempDir(), "data"), dbURL: dbURL, base: "http://" + baseAddr}
 	var err error
 	if e.urls, err = federation.NewURLs(e.base); err != nil {
-		t.Fatal(err)
-	}
-	if e.hostname, err = os.Hostname(); err != nil {
 		t.Fatal(err)
 	}
 	// The processes stop before the database goes (clean-ups run last
@@ -285,9 +283,23 @@ func (e *env) seedFollowers(inboxes []string) time.Duration {
 	return time.Since(start)
 }
 
-// holderOf is the instance name a fedpress process claims rows under
-// (cmd/fedpress/serve.go: hostname-pid).
-func (e *env) holderOf(pid int) string { return fmt.Sprintf("%s-%d", e.hostname, pid) }
+// instanceRE finds the name a process claims rows under in its log line
+// `msg="delivery workers running" … instance=NAME`.
+var instanceRE = regexp.MustCompile(`msg="delivery workers running".* instance=("(?:[^"\\]|\\.)*"|\S+)`)
+
+// running reports whether the delivery workers started, and learns the
+// process's instance name from the log.
+func (p *proc) running() bool {
+	m := instanceRE.FindStringSubmatch(p.out.String())
+	if m == nil {
+		return false
+	}
+	p.holder = m[1]
+	if u, err := strconv.Unquote(m[1]); err == nil {
+		p.holder = u
+	}
+	return true
+}
 
 // ---------------------------------------------------------------- processes
 
@@ -311,7 +323,7 @@ func (e *env) serve(name, addr string, extra ...string) *proc {
 		resp, err := http.Get("http://" + addr + "/healthz")
 		if err == nil {
 			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK && strings.Contains(p.out.String(), "delivery workers running") {
+			if resp.StatusCode == http.StatusOK && p.running() {
 				return p
 			}
 		}
@@ -332,7 +344,7 @@ func (e *env) worker(name string, extra ...string) *proc {
 	e.t.Helper()
 	p := e.start(name, append([]string{"worker"}, extra...))
 	deadline := time.Now().Add(30 * time.Second)
-	for !strings.Contains(p.out.String(), "delivery workers running") {
+	for !p.running() {
 		select {
 		case <-p.exited:
 			e.t.Fatalf("%s exited at start:\n%s", name, p.out.String())
@@ -356,7 +368,6 @@ func (e *env) start(name string, args []string) *proc {
 		e.t.Fatalf("start %s: %v", name, err)
 	}
 	p.pid = p.cmd.Process.Pid
-	p.holder = e.holderOf(p.pid)
 	go func() { p.cmd.Wait(); close(p.exited) }()
 	e.procs = append(e.procs, p)
 	return p
@@ -443,10 +454,11 @@ type recorder struct {
 	keysMu sync.RWMutex
 	keys   map[string]federation.PublicKeyInfo
 
-	mu      sync.Mutex
-	counts  map[pair]int
-	badSig  []string
-	unknown []string
+	mu       sync.Mutex
+	counts   map[pair]int
+	answered map[pair]time.Time // when the first 202 for the pair was sent
+	badSig   []string
+	unknown  []string
 
 	arrived   atomic.Int64
 	threshold atomic.Int64
@@ -457,7 +469,7 @@ type recorder struct {
 type pair struct{ activity, inbox string }
 
 func newRecorder(t *testing.T, listeners, inboxes int, delay time.Duration) *recorder {
-	r := &recorder{t: t, valid: map[string]bool{}, counts: map[pair]int{}, delay: delay, hit: make(chan struct{})}
+	r := &recorder{t: t, valid: map[string]bool{}, counts: map[pair]int{}, answered: map[pair]time.Time{}, delay: delay, hit: make(chan struct{})}
 	r.threshold.Store(-1)
 	for range listeners {
 		s := httptest.NewServer(http.HandlerFunc(r.serve))
@@ -523,6 +535,13 @@ func (r *recorder) serve(w http.ResponseWriter, req *http.Request) {
 	}
 	time.Sleep(r.delay)
 	w.WriteHeader(http.StatusAccepted)
+	w.(http.Flusher).Flush()
+	now := time.Now()
+	r.mu.Lock()
+	if _, ok := r.answered[pair{act.ID, inbox}]; !ok {
+		r.answered[pair{act.ID, inbox}] = now
+	}
+	r.mu.Unlock()
 }
 
 // ---------------------------------------------------------------- delivery checks
@@ -541,6 +560,24 @@ func claimedBy(t *testing.T, s *models.Store, holder string) []models.Delivery {
 		}
 	}
 	return out
+}
+
+// killWhenBusy SIGKILLs p once it holds at least min delivery rows (a
+// process's share swings between none and 2×workers as it claims in
+// batches), or after maxWait; it returns what the last look saw and when
+// the signal went.
+func killWhenBusy(t *testing.T, s *models.Store, p *proc, atLeast int, maxWait time.Duration) (int, time.Time) {
+	t.Helper()
+	deadline := time.Now().Add(maxWait)
+	for {
+		n := len(claimedBy(t, s, p.holder))
+		if n >= atLeast || time.Now().After(deadline) {
+			at := time.Now()
+			p.kill()
+			return n, at
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 // waitPending waits until want delivery rows are pending.
@@ -587,19 +624,22 @@ func describeStuck(t *testing.T, s *models.Store) {
 
 // deliveryFigures is what a fan-out run measured.
 type deliveryFigures struct {
-	rows, arrived, pairs, duplicates, inflight int
+	rows, arrived, pairs, duplicates int
+	// answeredDup: duplicates whose first copy had been answered 202
+	// before the kill: the process had the success but had not written it.
+	answeredDup int
 }
 
 // checkDeliveries asserts that every delivery row is delivered, every
 // (activity, inbox) arrived at least once, nothing arrived that was not
 // queued, and the duplicates are at most maxDup.
-func checkDeliveries(t *testing.T, s *models.Store, r *recorder, wantRows, maxDup int) deliveryFigures {
+func checkDeliveries(t *testing.T, s *models.Store, r *recorder, wantRows, maxDup int, killedAt time.Time) deliveryFigures {
 	t.Helper()
 	rows, err := s.ListDeliveries(context.Background(), "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := deliveryFigures{rows: len(rows), inflight: maxDup}
+	f := deliveryFigures{rows: len(rows)}
 	if len(rows) != wantRows {
 		t.Errorf("%d delivery rows, want %d", len(rows), wantRows)
 	}
@@ -637,6 +677,9 @@ func checkDeliveries(t *testing.T, s *models.Store, r *recorder, wantRows, maxDu
 		f.arrived += n
 		f.pairs++
 		f.duplicates += n - 1
+		if at, ok := r.answered[p]; n > 1 && ok && at.Before(killedAt) {
+			f.answeredDup += n - 1
+		}
 		if !queued[p] {
 			extra = append(extra, p.activity+" → "+p.inbox)
 		}

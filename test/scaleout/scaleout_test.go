@@ -7,10 +7,14 @@
 //     own inbox URL (20 loopback listeners × 500 paths), so `fedpress post`
 //     queues 10,000 deliveries. The recording inboxes verify every HTTP
 //     signature against the keys in the database and count each
-//     (activity, inbox). When 5,000 have arrived the worker is SIGKILLed.
-//     Asserted: every pair arrives at least once; duplicates ≤ the rows the
-//     dead process held at the kill (claimed, not yet recorded); the live
-//     processes do not take those rows over early. Then 500 signed
+//     (activity, inbox). When 5,000 have arrived the worker is SIGKILLed
+//     (as soon as it holds rows: its share swings as it claims in batches).
+//     Asserted: every pair arrives at least once, nothing arrives that was
+//     not queued; duplicates ≤ the rows the dead process held at the kill
+//     (claimed: running, queued, or sent but not yet recorded); the live
+//     processes do not take those rows over early. Logged beside: how
+//     many duplicates had been answered 202 before the kill (successes
+//     the batched recorder had not written yet). Then 500 signed
 //     Create{Note} replies, each sent twice at once (one copy to each
 //     serve's /inbox), while the second serve is SIGKILLed halfway; the
 //     senders fail over to the live serve as a peer's retry would.
@@ -65,8 +69,11 @@ func TestScaleOutPostgres(t *testing.T) {
 	a := e.serve("serve-A", addrA)
 	b := e.serve("serve-B", addrB)
 	c := e.worker("worker-C")
-	t.Logf("seeded %d followers on %d inboxes in %s; serve-A pid %d, serve-B pid %d, worker-C pid %d",
-		followers, len(rec.inboxes), seeded.Round(time.Millisecond), a.pid, b.pid, c.pid)
+	t.Logf("seeded %d followers on %d inboxes in %s; instances: serve-A %s, serve-B %s, worker-C %s",
+		followers, len(rec.inboxes), seeded.Round(time.Millisecond), a.holder, b.holder, c.holder)
+	if a.holder == b.holder || b.holder == c.holder || a.holder == c.holder {
+		t.Fatalf("two processes share an instance name: %s %s %s", a.holder, b.holder, c.holder)
+	}
 
 	// ---- fan-out of 10,000, the worker killed halfway
 	rec.armAt(followers / 2)
@@ -77,11 +84,11 @@ func TestScaleOutPostgres(t *testing.T) {
 	case <-time.After(2 * time.Minute):
 		t.Fatalf("only %d deliveries arrived in 2 minutes", rec.arrived.Load())
 	}
-	c.kill()
+	busy, killedAt := killWhenBusy(t, e.store, c, 8, 3*time.Second)
 	killAt := time.Since(start)
 	arrivedAtKill := rec.arrived.Load()
 	inflight := claimedBy(t, e.store, c.holder)
-	t.Logf("SIGKILL worker-C after %s: %d deliveries had arrived; worker-C held %d rows", killAt.Round(time.Millisecond), arrivedAtKill, len(inflight))
+	t.Logf("SIGKILL worker-C after %s: %d deliveries had arrived; worker-C held %d rows (%d in the last look before the kill)", killAt.Round(time.Millisecond), arrivedAtKill, len(inflight), busy)
 
 	waitPending(t, e.store, int64(len(inflight)), time.Minute, "fan-out without the dead worker")
 	drainedLive := time.Since(start)
@@ -93,9 +100,9 @@ func TestScaleOutPostgres(t *testing.T) {
 	}
 	waitPending(t, e.store, 0, time.Minute, "fan-out after the dead worker's rows were released")
 	total := time.Since(start)
-	f := checkDeliveries(t, e.store, rec, followers, len(inflight))
-	t.Logf("FIGURES postgres scale-out: %d deliveries queued, %d distinct (activity, inbox) arrived, %d requests in all, %d duplicates, %d rows in flight (held by the killed worker) at the kill; kill at %s, all but the dead worker's rows done at %s, drained at %s (%.0f deliveries/s until the kill)",
-		f.rows, f.pairs, f.arrived, f.duplicates, len(inflight), killAt.Round(time.Millisecond), drainedLive.Round(time.Millisecond), total.Round(time.Millisecond),
+	f := checkDeliveries(t, e.store, rec, followers, len(inflight), killedAt)
+	t.Logf("FIGURES postgres scale-out: %d deliveries queued, %d distinct (activity, inbox) arrived, %d requests in all, %d duplicates (%d of them already answered 202 before the kill), %d rows in flight (held by the killed worker) at the kill, --workers 32; kill at %s, all but the dead worker's rows done at %s, drained at %s (%.0f deliveries/s until the kill)",
+		f.rows, f.pairs, f.arrived, f.duplicates, f.answeredDup, len(inflight), killAt.Round(time.Millisecond), drainedLive.Round(time.Millisecond), total.Round(time.Millisecond),
 		float64(arrivedAtKill)/killAt.Seconds())
 
 	// ---- 500 replies, each twice (one copy per serve), serve-B killed halfway
@@ -164,11 +171,11 @@ func crashSafety(t *testing.T, dsn string) {
 	case <-time.After(2 * time.Minute):
 		t.Fatalf("only %d deliveries arrived in 2 minutes", rec.arrived.Load())
 	}
-	p1.kill()
+	busy, killedAt := killWhenBusy(t, e.store, p1, 8, 3*time.Second)
 	killAt := time.Since(start)
 	arrivedAtKill := rec.arrived.Load()
 	inflight := claimedBy(t, e.store, p1.holder)
-	t.Logf("SIGKILL serve-1 after %s: %d deliveries had arrived, %d rows held", killAt.Round(time.Millisecond), arrivedAtKill, len(inflight))
+	t.Logf("SIGKILL serve-1 after %s: %d deliveries had arrived, %d rows held (%d in the last look before the kill)", killAt.Round(time.Millisecond), arrivedAtKill, len(inflight), busy)
 	p2 := e.serve("serve-2", addr)
 	restarted := time.Since(start)
 	waitPending(t, e.store, int64(len(inflight)), time.Minute, "fan-out after the restart")
@@ -181,9 +188,9 @@ func crashSafety(t *testing.T, dsn string) {
 	}
 	waitPending(t, e.store, 0, time.Minute, "fan-out after the dead process's rows were released")
 	total := time.Since(start)
-	f := checkDeliveries(t, e.store, rec, followers, len(inflight))
-	t.Logf("FIGURES %s crash fan-out: %d deliveries queued, %d distinct arrived, %d requests, %d duplicates, %d rows in flight at the kill; kill at %s, restarted at %s, all but the dead process's rows done at %s, drained at %s",
-		backend, f.rows, f.pairs, f.arrived, f.duplicates, len(inflight), killAt.Round(time.Millisecond), restarted.Round(time.Millisecond),
+	f := checkDeliveries(t, e.store, rec, followers, len(inflight), killedAt)
+	t.Logf("FIGURES %s crash fan-out: %d deliveries queued, %d distinct arrived, %d requests, %d duplicates (%d of them already answered 202 before the kill), %d rows in flight at the kill, --workers 32; kill at %s, restarted at %s, all but the dead process's rows done at %s, drained at %s",
+		backend, f.rows, f.pairs, f.arrived, f.duplicates, f.answeredDup, len(inflight), killAt.Round(time.Millisecond), restarted.Round(time.Millisecond),
 		drainedLive.Round(time.Millisecond), total.Round(time.Millisecond))
 
 	// ---- SIGKILL during an inbox flood, restart
