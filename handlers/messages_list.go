@@ -1,31 +1,19 @@
 package handlers
 
 import (
-	"fmt"
-	"html/template"
 	"net/http"
-	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"fedpress/web"
 )
 
-// messageRow is one private reply.
+// messageRow is one private reply: a comment row plus what only messages show.
 type messageRow struct {
-	ID           uint
-	AuthorName   string
-	AuthorURL    string
-	AuthorHandle string
-	ActorURI     string // for the "Block sender" form
-	Summary      string
-	Content      template.HTML
-	LinkURL      string
-	Date         time.Time
-	Visibility   string
-	ArticleTitle string
-	ArticleURL   string
-	EditURL      string
+	commentRow
+	ActorURI   string // for the "Block sender" form
+	Summary    string
+	Visibility string
 }
 
 type messagesData struct {
@@ -52,35 +40,9 @@ func (s *Server) messagesList(c echo.Context) error {
 	var d messagesData
 	for i := range list {
 		in := &list[i]
-		row := messageRow{
-			ID: in.ID, AuthorName: in.AuthorName, Date: in.PublishedAt, Visibility: in.Visibility,
-			Summary: web.PlainText(in.Summary),
-			//nolint:gosec // re-sanitized: shown as stored by the inbox, which sanitized it already
-			Content: template.HTML(web.SanitizeRemote(in.Content)),
-		}
-		if u, ok := web.HTTPURL(in.URL); ok {
-			row.LinkURL = u
-		}
-		if u, ok := web.HTTPURL(in.AuthorURL); ok {
-			row.AuthorURL = u
-		}
+		row := messageRow{commentRow: commentRowOf(in, arts, now), Visibility: in.Visibility, Summary: web.PlainText(in.Summary)}
 		if ra := in.RemoteActor; ra != nil {
-			row.AuthorHandle, row.ActorURI = ra.Handle(), ra.URI
-			if row.AuthorName == "" {
-				row.AuthorName = ra.Name
-			}
-		}
-		if row.AuthorName == "" {
-			row.AuthorName = "Unknown"
-		}
-		if a, ok := arts[in.ArticleID]; ok {
-			row.ArticleTitle = a.Title
-			row.EditURL = fmt.Sprintf("/admin/articles/%d/edit/", a.ID)
-			if a.IsVisible(now) {
-				row.ArticleURL = a.Permalink()
-			}
-		} else {
-			row.ArticleTitle = fmt.Sprintf("article %d", in.ArticleID)
+			row.ActorURI = ra.URI
 		}
 		d.Rows = append(d.Rows, row)
 	}

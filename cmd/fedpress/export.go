@@ -27,26 +27,6 @@ import (
 // Each .md is what `fedpress post` reads, so `fedpress post` on every file
 // rebuilds the articles in another blog.
 
-// exportFrontMatter is frontMatter (post.go) as written: same keys, empty
-// ones left out.
-type exportFrontMatter struct {
-	Title   string        `yaml:"title"`
-	Slug    string        `yaml:"slug"`
-	Date    *time.Time    `yaml:"date,omitempty"`
-	Tags    []string      `yaml:"tags,omitempty"`
-	Summary string        `yaml:"summary,omitempty"`
-	Draft   bool          `yaml:"draft,omitempty"`
-	Author  string        `yaml:"author"`
-	Pinned  bool          `yaml:"pinned,omitempty"`
-	Images  []exportImage `yaml:"images,omitempty"`
-}
-
-type exportImage struct {
-	Path    string `yaml:"path"`
-	Alt     string `yaml:"alt,omitempty"`
-	Caption string `yaml:"caption,omitempty"`
-}
-
 // exportComments is the .comments.json of one article.
 type exportComments struct {
 	Article      exportRef           `json:"article"`
@@ -134,7 +114,7 @@ func exportBlog(ctx context.Context, store *models.Store, mediaDir, dir string) 
 		}
 		used[base] = true
 
-		var images []exportImage
+		var images []frontMatterImage
 		for _, m := range a.Media {
 			if m.RemoteURL != "" {
 				continue // not ours to copy; the body links to it
@@ -152,7 +132,7 @@ func exportBlog(ctx context.Context, store *models.Store, mediaDir, dir string) 
 			}
 			// Listed so that `fedpress post` uploads and attaches it, with
 			// its alt text and caption, even when the body does not use it.
-			images = append(images, exportImage{Path: "../media/" + m.Path, Alt: m.Alt, Caption: m.Caption})
+			images = append(images, frontMatterImage{Path: "../media/" + m.Path, Alt: m.Alt, Caption: m.Caption})
 		}
 		body := a.Markdown
 		if a.Format == "html" || (body == "" && a.HTML != "") {
@@ -190,8 +170,8 @@ func exportBlog(ctx context.Context, store *models.Store, mediaDir, dir string) 
 	return sum, err
 }
 
-func writeArticleFile(path string, a *models.Article, images []exportImage, body string) error {
-	fm := exportFrontMatter{
+func writeArticleFile(path string, a *models.Article, images []frontMatterImage, body string) error {
+	fm := frontMatter{
 		Title: a.Title, Slug: a.Slug, Summary: a.Summary, Draft: a.Status == models.StatusDraft,
 		Author: a.Author.Username, Pinned: a.Pinned, Images: images,
 	}

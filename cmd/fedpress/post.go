@@ -21,23 +21,27 @@ import (
 	"fedpress/web"
 )
 
-// frontMatter is the YAML header of a Markdown file for `fedpress post`.
+// frontMatter is the YAML header of a Markdown file for `fedpress post`,
+// and what `fedpress export` writes (empty keys left out).
 type frontMatter struct {
 	Title   string     `yaml:"title"`
 	Slug    string     `yaml:"slug"`
-	Date    *time.Time `yaml:"date"`
-	Tags    []string   `yaml:"tags"`
-	Summary string     `yaml:"summary"`
-	Draft   bool       `yaml:"draft"`
-	Author  string     `yaml:"author"`
+	Date    *time.Time `yaml:"date,omitempty"`
+	Tags    []string   `yaml:"tags,omitempty"`
+	Summary string     `yaml:"summary,omitempty"`
+	Draft   bool       `yaml:"draft,omitempty"`
+	Author  string     `yaml:"author,omitempty"`
+	Pinned  bool       `yaml:"pinned,omitempty"`
 	// Images gives alt text and captions to local images by path; images
 	// referenced in the body are uploaded whether listed or not.
-	Images []struct {
-		Path    string `yaml:"path"`
-		Alt     string `yaml:"alt"`
-		Caption string `yaml:"caption"`
-	} `yaml:"images"`
-	Pinned bool `yaml:"pinned"`
+	Images []frontMatterImage `yaml:"images,omitempty"`
+}
+
+// frontMatterImage describes one local image of a post.
+type frontMatterImage struct {
+	Path    string `yaml:"path"`
+	Alt     string `yaml:"alt,omitempty"`
+	Caption string `yaml:"caption,omitempty"`
 }
 
 // parsePost splits a file into front matter and Markdown body.
