@@ -349,41 +349,26 @@ func (p *wxrParser) dateText(start xml.StartElement) (time.Time, error) {
 
 func (p *wxrParser) author() (wxrAuthor, error) {
 	var a wxrAuthor
-	for {
-		tok, err := p.d.Token()
-		if err != nil {
-			return a, err
+	err := p.wpChildren(func(t xml.StartElement) (err error) {
+		switch t.Name.Local {
+		case "author_id":
+			a.ID, err = p.intText(t)
+		case "author_login":
+			a.Login, err = p.text(t)
+		case "author_email":
+			a.Email, err = p.text(t)
+		case "author_display_name":
+			a.DisplayName, err = p.text(t)
+		case "author_first_name":
+			a.First, err = p.text(t)
+		case "author_last_name":
+			a.Last, err = p.text(t)
+		default:
+			err = p.d.Skip()
 		}
-		switch t := tok.(type) {
-		case xml.EndElement:
-			return a, nil
-		case xml.StartElement:
-			var err error
-			if !isWP(t.Name.Space) {
-				err = p.d.Skip()
-			} else {
-				switch t.Name.Local {
-				case "author_id":
-					a.ID, err = p.intText(t)
-				case "author_login":
-					a.Login, err = p.text(t)
-				case "author_email":
-					a.Email, err = p.text(t)
-				case "author_display_name":
-					a.DisplayName, err = p.text(t)
-				case "author_first_name":
-					a.First, err = p.text(t)
-				case "author_last_name":
-					a.Last, err = p.text(t)
-				default:
-					err = p.d.Skip()
-				}
-			}
-			if err != nil {
-				return a, err
-			}
-		}
-	}
+		return err
+	})
+	return a, err
 }
 
 func attr(t xml.StartElement, name string) string {
@@ -510,50 +495,59 @@ func (p *wxrParser) postmeta() (key, value string, err error) {
 
 func (p *wxrParser) comment() (wxrComment, error) {
 	var c wxrComment
+	err := p.wpChildren(func(t xml.StartElement) (err error) {
+		switch t.Name.Local {
+		case "comment_id":
+			c.ID, err = p.intText(t)
+		case "comment_parent":
+			c.Parent, err = p.intText(t)
+		case "comment_user_id":
+			c.UserID, err = p.intText(t)
+		case "comment_author":
+			c.Author, err = p.text(t)
+		case "comment_author_email":
+			c.AuthorEmail, err = p.text(t)
+		case "comment_author_url":
+			c.AuthorURL, err = p.text(t)
+		case "comment_author_IP":
+			c.AuthorIP, err = p.text(t)
+		case "comment_date":
+			c.Date, err = p.dateText(t)
+		case "comment_date_gmt":
+			c.DateGMT, err = p.dateText(t)
+		case "comment_content":
+			c.Content, err = p.text(t)
+		case "comment_approved":
+			c.Approved, err = p.text(t)
+		case "comment_type":
+			c.Type, err = p.text(t)
+		default: // commentmeta and others
+			err = p.d.Skip()
+		}
+		return err
+	})
+	return c, err
+}
+
+// wpChildren reads an element's children up to its end: wp: elements go to
+// fn, which must consume them; others are skipped.
+func (p *wxrParser) wpChildren(fn func(t xml.StartElement) error) error {
 	for {
 		tok, err := p.d.Token()
 		if err != nil {
-			return c, err
+			return err
 		}
 		switch t := tok.(type) {
 		case xml.EndElement:
-			return c, nil
+			return nil
 		case xml.StartElement:
-			var err error
 			if !isWP(t.Name.Space) {
 				err = p.d.Skip()
 			} else {
-				switch t.Name.Local {
-				case "comment_id":
-					c.ID, err = p.intText(t)
-				case "comment_parent":
-					c.Parent, err = p.intText(t)
-				case "comment_user_id":
-					c.UserID, err = p.intText(t)
-				case "comment_author":
-					c.Author, err = p.text(t)
-				case "comment_author_email":
-					c.AuthorEmail, err = p.text(t)
-				case "comment_author_url":
-					c.AuthorURL, err = p.text(t)
-				case "comment_author_IP":
-					c.AuthorIP, err = p.text(t)
-				case "comment_date":
-					c.Date, err = p.dateText(t)
-				case "comment_date_gmt":
-					c.DateGMT, err = p.dateText(t)
-				case "comment_content":
-					c.Content, err = p.text(t)
-				case "comment_approved":
-					c.Approved, err = p.text(t)
-				case "comment_type":
-					c.Type, err = p.text(t)
-				default: // commentmeta and others
-					err = p.d.Skip()
-				}
+				err = fn(t)
 			}
 			if err != nil {
-				return c, err
+				return err
 			}
 		}
 	}
