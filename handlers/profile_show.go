@@ -16,6 +16,7 @@ type profileView struct {
 	Name     string
 	Username string
 	Handle   string // @alice@host, to paste into a fediverse search
+	ActorID  string // for "Follow from your own instance"
 	Avatar   string
 	Bio      template.HTML
 	Fields   []profileField
@@ -37,7 +38,7 @@ func (s *Server) profileShow(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := &profileView{Username: username, Handle: "@" + username + "@" + s.Cfg.URLs.Host()}
+	v := &profileView{Username: username, Handle: "@" + username + "@" + s.Cfg.URLs.Host(), ActorID: s.Cfg.URLs.Actor(username)}
 	q := models.ArticleQuery{}
 	if username == st.BlogUsername && username != "" {
 		v.IsBlog = true

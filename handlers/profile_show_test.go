@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 )
@@ -57,5 +58,16 @@ func TestProfileShow(t *testing.T) {
 	}
 	if rec := f.get("/@nobody/", "Accept", "application/activity+json"); rec.Code != http.StatusNotFound {
 		t.Errorf("AS2 for unknown user: %d", rec.Code)
+	}
+}
+
+func TestProfileOffersRemoteFollow(t *testing.T) {
+	ts := newTestServer(t)
+	ts.author("alice")
+	body := ts.get("/@alice/").Body.String()
+	for _, want := range []string{`action="/interact"`, `name="uri" value="http://blog.test/users/alice"`, `name="handle"`} {
+		if !strings.Contains(body, want) {
+			t.Errorf("profile page lacks %s", want)
+		}
 	}
 }
