@@ -38,6 +38,7 @@ type procMem struct {
 	name    string
 	peakRSS uint64
 	hwm     uint64
+	cpu     time.Duration // CPU used from publish to drained
 }
 
 type result struct {
@@ -65,6 +66,7 @@ type result struct {
 	// From the rows' own timestamps, relative to the start of `fedpress post`.
 	queuedFrom, queuedTo       time.Duration
 	deliveredFrom, deliveredTo time.Duration
+	pgStats                    *harness.TableStats // deliveries table, PostgreSQL only
 }
 
 func main() {
@@ -143,14 +145,14 @@ func main() {
 	for _, r := range results {
 		var mems []string
 		for _, m := range r.mem {
-			mems = append(mems, fmt.Sprintf("%s %s (HWM %s)", m.name, harness.MiB(m.peakRSS), harness.MiB(m.hwm)))
+			mems = append(mems, fmt.Sprintf("%s %.2f s CPU, %s (HWM %s)", m.name, m.cpu.Seconds(), harness.MiB(m.peakRSS), harness.MiB(m.hwm)))
 		}
 		rows = append(rows, []string{r.backend, r.layout, fmt.Sprintf("%d/%d/%d", r.delivered, r.failed, r.pending),
 			strconv.FormatInt(r.received, 10), strconv.Itoa(r.dups), strconv.FormatInt(r.unsigned, 10), fmt.Sprintf("%d–%d", r.lo, r.hi),
 			secs(r.seedDur), strings.Join(mems, "; "), fmt.Sprintf("%.2f / %.2f / %.2f", r.cpu.Ours, r.cpu.Postgres, r.cpu.Other)})
 	}
 	harness.Table(os.Stdout, []string{"db", "processes", "rows delivered/failed/pending", "received", "duplicates", "unsigned", "per server",
-		"seeding", "peak VmRSS during fan-out (VmHWM)", "CPU cores: bench / postgres / other"}, rows)
+		"seeding", "per process: CPU used, peak VmRSS (VmHWM)", "CPU cores: bench / postgres / other"}, rows)
 	fmt.Println()
 	rows = nil
 	for _, r := range results {
@@ -158,6 +160,18 @@ func main() {
 			secs(r.postDur), secs(r.deliveredFrom) + " – " + secs(r.deliveredTo)})
 	}
 	harness.Table(os.Stdout, []string{"db", "processes", "rows created_at", "`fedpress post` exited", "rows delivered_at"}, rows)
+	rows = nil
+	for _, r := range results {
+		if st := r.pgStats; st != nil {
+			rows = append(rows, []string{r.backend, r.layout, strconv.FormatInt(st.Inserts, 10), strconv.FormatInt(st.Updates, 10),
+				strconv.FormatInt(st.HotUpdates, 10), strconv.FormatInt(st.SeqScan, 10), strconv.FormatInt(st.IdxScan, 10)})
+		}
+	}
+	if len(rows) > 0 {
+		fmt.Println()
+		fmt.Println("PostgreSQL pg_stat_user_tables for the deliveries table over the whole run (seeding included; stats read after the processes stopped):")
+		harness.Table(os.Stdout, []string{"db", "processes", "rows inserted", "rows updated", "of which HOT", "seq scans", "index scans"}, rows)
+	}
 	fmt.Println()
 	fmt.Println(harness.Yardstick())
 	fmt.Println("\nTimes count from the start of `fedpress post`. The stand-in servers run in this program and share the CPUs; they check that Signature and Digest are present, not the signatures.")
@@ -204,6 +218,10 @@ func runOne(common *harness.Common, backend, bin, dir string, layout []string, p
 	}
 	peers.Reset()
 	common.Quiet()
+	cpu0 := make([]time.Duration, len(blog.Procs()))
+	for i, p := range blog.Procs() {
+		cpu0[i] = harness.ProcCPU(p.PID())
+	}
 	harness.Logf("%s %s: fedpress post", backend, res.layout)
 	watch := harness.WatchCPU()
 	t0 := time.Now()
@@ -230,7 +248,8 @@ func runOne(common *harness.Common, backend, bin, dir string, layout []string, p
 	res.cpu = watch.Stop()
 	for i, s := range samplers {
 		peak, hwm, _ := s.Stop()
-		res.mem = append(res.mem, procMem{name: blog.Procs()[i].Name, peakRSS: peak, hwm: hwm})
+		p := blog.Procs()[i]
+		res.mem = append(res.mem, procMem{name: p.Name, peakRSS: peak, hwm: hwm, cpu: harness.ProcCPU(p.PID()) - cpu0[i]})
 	}
 	if err != nil {
 		harness.Logf("%s %s: not drained after %v: %d of %d received", backend, res.layout, timeout, peers.Received(), res.rows)
@@ -269,5 +288,14 @@ func runOne(common *harness.Common, backend, bin, dir string, layout []string, p
 		}
 	}
 	harness.Logf("%s %s: %d deliveries drained in %v", backend, res.layout, res.received, res.drained.Round(time.Millisecond))
+	if backend == "postgres" {
+		blog.StopProcs()
+		time.Sleep(1500 * time.Millisecond) // let the last backends report
+		if st, err := blog.PGTableStats("deliveries"); err == nil {
+			res.pgStats = &st
+		} else {
+			harness.Logf("pg_stat_user_tables: %v", err)
+		}
+	}
 	return res, nil
 }

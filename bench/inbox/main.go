@@ -15,7 +15,9 @@
 // POSTed to /inbox by C concurrent clients on keep-alive connections.
 // Reported: the answer time of the 202s (p50, p99), accepted per second,
 // and, polling the database until no item is pending, processed per
-// second from the first request to the last item processed.
+// second from the first request to the last item processed; also the
+// worker's rate once the requests have stopped (items still pending at the
+// last 202, over the time from then until none is).
 //
 // The clients, the stand-in actor and the server share the machine's CPUs.
 package main
@@ -106,11 +108,12 @@ func main() {
 			fmt.Sprintf("%d", r.pendingAtSent),
 			fmt.Sprintf("%.2f s", r.drainDur.Seconds()),
 			fmt.Sprintf("%.0f", float64(r.n)/r.drainDur.Seconds()),
+			fmt.Sprintf("%.0f", float64(r.pendingAtSent)/(r.drainDur-r.sendDur).Seconds()),
 			fmt.Sprintf("%d", r.comments),
 		})
 	}
 	harness.Table(os.Stdout, []string{"db", "sent", "clients", "202", "other", "accepted/s", "p50", "p90", "p99", "max",
-		"pending at last 202", "first req → all processed", "processed/s (end to end)", "comments stored"}, rows)
+		"pending at last 202", "first req → all processed", "processed/s (end to end)", "processed/s after the last 202", "comments stored"}, rows)
 	fmt.Println()
 	rows = nil
 	for _, r := range results {

@@ -248,3 +248,23 @@ func Yardstick() string {
 	return fmt.Sprintf("CPU yardstick right after the run: RSA-2048 signatures/s %.0f on one goroutine, %.0f on %d (×%.2f)",
 		one, all, runtime.GOMAXPROCS(0), all/one)
 }
+
+// ProcCPU is the CPU time (user + system) a process has used so far.
+func ProcCPU(pid int) time.Duration {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	s := string(data)
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return 0
+	}
+	f := strings.Fields(s[i+1:])
+	if len(f) < 13 {
+		return 0
+	}
+	ut, _ := strconv.ParseUint(f[11], 10, 64)
+	st, _ := strconv.ParseUint(f[12], 10, 64)
+	return time.Duration(ut+st) * time.Second / clockTicks
+}

@@ -143,6 +143,7 @@ type Blog struct {
 	DSN     string // --database-url; empty for SQLite
 	Addr    string // --addr of the first serve process
 	BaseURL string // --base-url of every process
+	Schema  string // PostgreSQL schema of this installation
 	common  *Common
 	drop    func()
 	procs   []*Proc
@@ -158,23 +159,23 @@ func (c *Common) NewBlog(backend, bin, dir string) (*Blog, error) {
 	b := &Blog{Backend: backend, Bin: bin, Dir: dir, Data: filepath.Join(dir, "data-"+backend), Addr: addr,
 		BaseURL: "http://" + addr, common: c}
 	if backend == "postgres" {
-		dsn, drop, err := freshSchema(c.PG, c.Keep)
+		dsn, schema, drop, err := freshSchema(c.PG, c.Keep)
 		if err != nil {
 			return nil, err
 		}
-		b.DSN, b.drop = dsn, drop
+		b.DSN, b.Schema, b.drop = dsn, schema, drop
 	}
 	return b, nil
 }
 
 // freshSchema creates schema bench_<random> and returns a DSN bound to it.
-func freshSchema(base string, keep bool) (string, func(), error) {
+func freshSchema(base string, keep bool) (string, string, func(), error) {
 	r := make([]byte, 5)
 	rand.Read(r)
 	schema := "bench_" + hex.EncodeToString(r)
 	admin, err := gorm.Open(postgres.Open(base), &gorm.Config{Logger: logger.Discard})
 	if err != nil {
-		return "", nil, fmt.Errorf("connect %s: %w", base, err)
+		return "", "", nil, fmt.Errorf("connect %s: %w", base, err)
 	}
 	closeAdmin := func() {
 		if db, err := admin.DB(); err == nil {
@@ -183,17 +184,17 @@ func freshSchema(base string, keep bool) (string, func(), error) {
 	}
 	if err := admin.Exec("CREATE SCHEMA " + schema).Error; err != nil {
 		closeAdmin()
-		return "", nil, fmt.Errorf("create schema: %w", err)
+		return "", "", nil, fmt.Errorf("create schema: %w", err)
 	}
 	u, err := url.Parse(base)
 	if err != nil {
 		closeAdmin()
-		return "", nil, err
+		return "", "", nil, err
 	}
 	q := u.Query()
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
-	return u.String(), func() {
+	return u.String(), schema, func() {
 		if keep {
 			fmt.Fprintf(os.Stderr, "kept PostgreSQL schema %s\n", schema)
 		} else {
@@ -205,12 +206,45 @@ func freshSchema(base string, keep bool) (string, func(), error) {
 
 // Close stops the processes still running and drops the schema.
 func (b *Blog) Close() {
-	for _, p := range b.procs {
-		p.Stop()
-	}
+	b.StopProcs()
 	if b.drop != nil {
 		b.drop()
 	}
+}
+
+// StopProcs stops every process started (SIGTERM; see Proc.Stop).
+func (b *Blog) StopProcs() {
+	for _, p := range b.procs {
+		p.Stop()
+	}
+}
+
+// TableStats are PostgreSQL's cumulative statistics of one table.
+type TableStats struct {
+	SeqScan, IdxScan, Inserts, Updates, HotUpdates, Deletes int64
+}
+
+// PGTableStats reads pg_stat_user_tables for a table of this installation's
+// schema. Backends report their counts when their transactions end (at
+// most once a second) and when they exit: stop the processes first.
+func (b *Blog) PGTableStats(table string) (TableStats, error) {
+	var st TableStats
+	if b.Schema == "" {
+		return st, errors.New("not PostgreSQL")
+	}
+	db, err := gorm.Open(postgres.Open(b.common.PG), &gorm.Config{Logger: logger.Discard})
+	if err != nil {
+		return st, err
+	}
+	defer func() {
+		if sqlDB, err := db.DB(); err == nil {
+			sqlDB.Close()
+		}
+	}()
+	err = db.Raw(`SELECT seq_scan, COALESCE(idx_scan, 0), n_tup_ins, n_tup_upd, n_tup_hot_upd, n_tup_del
+		FROM pg_stat_user_tables WHERE schemaname = ? AND relname = ?`, b.Schema, table).
+		Row().Scan(&st.SeqScan, &st.IdxScan, &st.Inserts, &st.Updates, &st.HotUpdates, &st.Deletes)
+	return st, err
 }
 
 // flags are the flags every fedpress command of this installation gets.
@@ -294,6 +328,12 @@ func (p *Proc) Write(b []byte) (int, error) {
 	return len(b), nil
 }
 
+func (p *Proc) logString() string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.log.String()
+}
+
 func (p *Proc) logHas(s string) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -371,7 +411,7 @@ func (b *Blog) Start(kind string, extra ...string) (*Proc, error) {
 	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
 		if p.Exited() {
-			return nil, fmt.Errorf("%s exited at start; log %s:\n%s", name, p.LogPath, p.log.String())
+			return nil, fmt.Errorf("%s exited at start; log %s:\n%s", name, p.LogPath, p.logString())
 		}
 		if kind == "serve" {
 			if r, err := http.Get("http://" + addr + "/healthz"); err == nil {
