@@ -46,5 +46,5 @@ func (u URLs) Comment(id uint) string           { return u.Abs(fmt.Sprintf("/com
 func (u URLs) Activity(kind string, id uint, version int64) string {
 	return u.Abs(fmt.Sprintf("/activities/%s/%d/%d", strings.ToLower(kind), id, version))
 }
-func (u URLs) Tag(slug string) string { return u.Abs("/tag/" + url.PathEscape(slug) + "/") }
+func (u URLs) Tag(slug string) string   { return u.Abs("/tag/" + url.PathEscape(slug) + "/") }
 func (u URLs) Media(name string) string { return u.Abs("/media/" + name) }
