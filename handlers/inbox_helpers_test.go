@@ -6,7 +6,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -15,47 +14,16 @@ import (
 	"testing"
 	"time"
 
-	"github.com/labstack/echo/v4"
-
 	"fedpress/federation"
 	"fedpress/models"
 	"fedpress/models/modelstest"
-	"fedpress/web"
 )
 
 // newTestServerAt is newTestServer with another public base URL: the
 // GoToSocial fixtures are addressed to http://127.0.0.1:9000.
 func newTestServerAt(t *testing.T, base string) *testServer {
 	t.Helper()
-	store := modelstest.SQLite(t)
-	ctx := context.Background()
-	if _, err := store.EnsureSettings(ctx, func() (string, string, string, string, error) {
-		bp, bpub, err := federation.GenerateKeyPair()
-		if err != nil {
-			return "", "", "", "", err
-		}
-		ip, ipub, err := federation.GenerateKeyPair()
-		return bp, bpub, ip, ipub, err
-	}); err != nil {
-		t.Fatal(err)
-	}
-	urls, err := federation.NewURLs(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	fed, err := federation.NewService(federation.Config{URLs: urls, AllowPrivatePeers: true}, store, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	views, err := web.NewViews()
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := New(store, fed, views, web.DirStore{Dir: t.TempDir()}, Config{URLs: urls, MaxUploadBytes: 1 << 20}, log)
-	e := echo.New()
-	srv.Routes(e)
-	return &testServer{Server: srv, Echo: e, t: t}
+	return buildTestServer(t, modelstest.SQLite(t), base, true)
 }
 
 // gtsRequest is one line of the GoToSocial capture.

@@ -32,7 +32,6 @@ import (
 	"encoding/pem"
 	"fmt"
 	"io"
-	"log/slog"
 	mrand "math/rand/v2"
 	"net"
 	"net/http"
@@ -47,13 +46,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/labstack/echo/v4"
 	dto "github.com/prometheus/client_model/go"
 
 	"fedpress/federation"
 	"fedpress/models"
 	"fedpress/models/modelstest"
-	"fedpress/web"
 )
 
 const (
@@ -1740,34 +1737,7 @@ func short(s string) string {
 // private-peers switch chosen.
 func newHostileServer(t *testing.T, store *models.Store, base string, allowPrivate bool) *testServer {
 	t.Helper()
-	ctx := context.Background()
-	if _, err := store.EnsureSettings(ctx, func() (string, string, string, string, error) {
-		bp, bpub, err := federation.GenerateKeyPair()
-		if err != nil {
-			return "", "", "", "", err
-		}
-		ip, ipub, err := federation.GenerateKeyPair()
-		return bp, bpub, ip, ipub, err
-	}); err != nil {
-		t.Fatal(err)
-	}
-	urls, err := federation.NewURLs(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	fed, err := federation.NewService(federation.Config{URLs: urls, AllowPrivatePeers: allowPrivate}, store, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	views, err := web.NewViews()
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := New(store, fed, views, web.DirStore{Dir: t.TempDir()}, Config{URLs: urls, MaxUploadBytes: 1 << 20}, log)
-	e := echo.New()
-	srv.Routes(e)
-	return &testServer{Server: srv, Echo: e, t: t}
+	return buildTestServer(t, store, base, allowPrivate)
 }
 
 // loopbackNames are host names that /etc/hosts maps to loopback only and

@@ -33,6 +33,13 @@ func newTestServer(t *testing.T) *testServer {
 
 func newTestServerWith(t *testing.T, store *models.Store) *testServer {
 	t.Helper()
+	return buildTestServer(t, store, "http://blog.test", true)
+}
+
+// buildTestServer is a full server on store with the given public base URL
+// and private-peers switch (true lets stand-ins on loopback federate).
+func buildTestServer(t *testing.T, store *models.Store, base string, allowPrivate bool) *testServer {
+	t.Helper()
 	ctx := context.Background()
 	if _, err := store.EnsureSettings(ctx, func() (string, string, string, string, error) {
 		bp, bpub, err := federation.GenerateKeyPair()
@@ -44,12 +51,12 @@ func newTestServerWith(t *testing.T, store *models.Store) *testServer {
 	}); err != nil {
 		t.Fatal(err)
 	}
-	urls, err := federation.NewURLs("http://blog.test")
+	urls, err := federation.NewURLs(base)
 	if err != nil {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	fed, err := federation.NewService(federation.Config{URLs: urls, AllowPrivatePeers: true}, store, log)
+	fed, err := federation.NewService(federation.Config{URLs: urls, AllowPrivatePeers: allowPrivate}, store, log)
 	if err != nil {
 		t.Fatal(err)
 	}
