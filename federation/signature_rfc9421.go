@@ -530,15 +530,9 @@ func verifyRFC9421(ctx context.Context, r *http.Request, body []byte, resolve Ke
 	if err != nil {
 		return nil, err
 	}
-	verify := func(key crypto.PublicKey) error {
-		var last error
-		for _, b := range bases {
-			if last = verifyRFC9421Signature(key, in.Alg, []byte(b), in.Signature); last == nil {
-				return nil
-			}
-		}
-		return last
-	}
+	verify := anyBase(bases, func(key crypto.PublicKey, base []byte) error {
+		return verifyRFC9421Signature(key, in.Alg, base, in.Signature)
+	})
 	info, err := verifyWithRotation(ctx, in.KeyID, resolve, verify)
 	if err != nil {
 		return nil, err

@@ -347,15 +347,9 @@ func verifyCavage(ctx context.Context, r *http.Request, body []byte, resolve Key
 	if err != nil {
 		return nil, err
 	}
-	verify := func(key crypto.PublicKey) error {
-		var last error
-		for _, b := range bases {
-			if last = verifyCavageSignature(key, p.Algorithm, []byte(b), sig); last == nil {
-				return nil
-			}
-		}
-		return last
-	}
+	verify := anyBase(bases, func(key crypto.PublicKey, base []byte) error {
+		return verifyCavageSignature(key, p.Algorithm, base, sig)
+	})
 	info, err := verifyWithRotation(ctx, p.KeyID, resolve, verify)
 	if err != nil {
 		return nil, err
@@ -679,4 +673,19 @@ func verifyECDSAP256(k *ecdsa.PublicKey, msg, sig []byte) error {
 		return errors.New("ecdsa verification failed")
 	}
 	return nil
+}
+
+// anyBase verifies a signature against each candidate signature base (the
+// forms senders differ on) and succeeds on the first that matches; it
+// returns the last failure otherwise.
+func anyBase(bases []string, check func(key crypto.PublicKey, base []byte) error) func(crypto.PublicKey) error {
+	return func(key crypto.PublicKey) error {
+		var last error
+		for _, b := range bases {
+			if last = check(key, []byte(b)); last == nil {
+				return nil
+			}
+		}
+		return last
+	}
 }
