@@ -112,18 +112,8 @@ func cmdBackup(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			"With PostgreSQL it copies the media and prints the pg_dump command to run.")
 		fs.PrintDefaults()
 	}
-	dir, err := oneDirArg(fs, args)
-	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return err
-	}
-	if err := emptyDir(dir); err != nil {
-		return fmt.Errorf("backup: %w", err)
-	}
-	store, err := openExisting(ctx, &cfg)
-	if err != nil {
+	dir, store, err := intoNewDir(ctx, fs, args, &cfg, "backup")
+	if store == nil {
 		return err
 	}
 	defer store.Close()
@@ -432,4 +422,25 @@ func shellQuote(s string) string {
 		return s
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// intoNewDir is the start shared by backup and export: parse the one DIR
+// argument, check it is a new or empty folder, open the existing database.
+// A nil store with a nil error means --help was shown.
+func intoNewDir(ctx context.Context, fs *flag.FlagSet, args []string, cfg *config, verb string) (string, *models.Store, error) {
+	dir, err := oneDirArg(fs, args)
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return "", nil, nil
+		}
+		return "", nil, err
+	}
+	if err := emptyDir(dir); err != nil {
+		return "", nil, fmt.Errorf("%s: %w", verb, err)
+	}
+	store, err := openExisting(ctx, cfg)
+	if err != nil {
+		return "", nil, err
+	}
+	return dir, store, nil
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -71,18 +70,8 @@ func cmdExport(ctx context.Context, args []string, stdout, stderr io.Writer) err
 			"comments in articles/<date>-<slug>.comments.json, and the images in media/.")
 		fs.PrintDefaults()
 	}
-	dir, err := oneDirArg(fs, args)
-	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return nil
-		}
-		return err
-	}
-	if err := emptyDir(dir); err != nil {
-		return fmt.Errorf("export: %w", err)
-	}
-	store, err := openExisting(ctx, &cfg)
-	if err != nil {
+	dir, store, err := intoNewDir(ctx, fs, args, &cfg, "export")
+	if store == nil {
 		return err
 	}
 	defer store.Close()
