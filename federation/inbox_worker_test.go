@@ -46,6 +46,9 @@ func TestClaimInboxItems(t *testing.T) {
 					if len(items) == 0 {
 						return
 					}
+					if len(items) > 7 {
+						errs <- fmt.Errorf("%s claimed %d items with limit 7", name, len(items))
+					}
 					for i := 1; i < len(items); i++ {
 						if items[i].ID < items[i-1].ID {
 							errs <- fmt.Errorf("batch out of order")

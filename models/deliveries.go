@@ -43,11 +43,21 @@ const claimableSQL = `status = @pending AND next_attempt_at <= @now
 	AND (claimed_by = '' OR claimed_by IS NULL OR claimed_at IS NULL OR claimed_at < @stale)`
 
 // ClaimDeliveries marks up to Limit due rows as claimed by Holder and
-// returns them. One statement picks and claims: on PostgreSQL the picked
-// rows are locked FOR UPDATE SKIP LOCKED, so concurrent claimers take
-// disjoint rows without waiting; on SQLite the writer lock serializes
-// claimers. Either way the UPDATE re-checks that the row is still
-// claimable, so a row is never handed to two workers.
+// returns them, oldest due first, at most PerHost rows of one host.
+//
+// The claim reads a window of due rows in queue order (an index range
+// scan that stops at the window, never a ranking of the whole queue),
+// applies the per-host cap in Go and marks the chosen rows. On PostgreSQL
+// that runs in one short transaction whose SELECT locks the window FOR
+// UPDATE SKIP LOCKED, so concurrent claimers take disjoint rows without
+// waiting and the rows not chosen are unlocked at commit. On SQLite the
+// writer lock serializes claimers. Either way the UPDATE re-checks that a
+// row is still claimable, so a row is never handed to two workers.
+//
+// (An earlier form, UPDATE … WHERE id IN (SELECT … LIMIT n FOR UPDATE SKIP
+// LOCKED) with a per-host ROW_NUMBER, let PostgreSQL's planner run the
+// ranking over the whole queue and ignore the LIMIT on fresh tables: one
+// process claimed everything while the others waited on its locks.)
 func (s *Store) ClaimDeliveries(ctx context.Context, c DeliveryClaim) ([]Delivery, error) {
 	if c.Limit <= 0 {
 		return nil, nil
@@ -55,27 +65,18 @@ func (s *Store) ClaimDeliveries(ctx context.Context, c DeliveryClaim) ([]Deliver
 	if c.PerHost <= 0 {
 		c.PerHost = c.Limit
 	}
-	args := map[string]any{
-		"pending": DeliveryPending, "now": c.Now, "stale": c.StaleBefore, "holder": c.Holder,
-		"limit": c.Limit, "perhost": c.PerHost, "unreachable": true,
-	}
-	hosts := ""
-	if len(c.SkipHosts) > 0 {
-		hosts = " AND host NOT IN @skip"
-		args["skip"] = c.SkipHosts
-	}
-	lock := ""
-	if s.dialect == "postgres" {
-		lock = " FOR UPDATE SKIP LOCKED"
-	}
-	ranked := `SELECT id, ROW_NUMBER() OVER (PARTITION BY host ORDER BY next_attempt_at, id) AS rn
-		FROM deliveries WHERE ` + claimableSQL + hosts + `
-		AND host NOT IN (SELECT host FROM remote_hosts WHERE unreachable = @unreachable)`
-	pick := `SELECT id FROM deliveries WHERE id IN (SELECT id FROM (` + ranked + `) r WHERE rn <= @perhost)
-		AND ` + claimableSQL + ` ORDER BY next_attempt_at, id LIMIT @limit` + lock
 	var ids []uint
-	err := s.q(ctx).Raw(`UPDATE deliveries SET claimed_by = @holder, claimed_at = @now
-		WHERE id IN (`+pick+`) AND `+claimableSQL+` RETURNING id`, args).Scan(&ids).Error
+	claim := func(db *gorm.DB) error {
+		var err error
+		ids, err = s.claimDeliveryRows(db, c)
+		return err
+	}
+	var err error
+	if s.dialect == "postgres" {
+		err = s.q(ctx).Transaction(claim)
+	} else {
+		err = claim(s.q(ctx))
+	}
 	if err != nil {
 		return nil, fmt.Errorf("claim deliveries: %w", err)
 	}
@@ -87,6 +88,64 @@ func (s *Store) ClaimDeliveries(ctx context.Context, c DeliveryClaim) ([]Deliver
 		return nil, fmt.Errorf("load claimed deliveries: %w", err)
 	}
 	return out, nil
+}
+
+// claimWindow bounds the rows one claim looks at: enough to fill Limit
+// across several hosts when the head of the queue is one host's backlog.
+func claimWindow(c DeliveryClaim) int {
+	return min(max(4*c.Limit, c.Limit+c.PerHost), 2000)
+}
+
+// claimDeliveryRows picks and marks the rows of one claim on db (the
+// transaction on PostgreSQL) and returns the ids it marked.
+func (s *Store) claimDeliveryRows(db *gorm.DB, c DeliveryClaim) ([]uint, error) {
+	args := map[string]any{
+		"pending": DeliveryPending, "now": c.Now, "stale": c.StaleBefore, "holder": c.Holder,
+		"window": claimWindow(c), "unreachable": true,
+	}
+	hosts := ""
+	if len(c.SkipHosts) > 0 {
+		hosts = " AND host NOT IN @skip"
+		args["skip"] = c.SkipHosts
+	}
+	lock := ""
+	if s.dialect == "postgres" {
+		lock = " FOR UPDATE SKIP LOCKED"
+	}
+	type candidate struct {
+		ID   uint
+		Host string
+	}
+	var window []candidate
+	err := db.Raw(`SELECT id, host FROM deliveries WHERE `+claimableSQL+hosts+`
+		AND host NOT IN (SELECT host FROM remote_hosts WHERE unreachable = @unreachable)
+		ORDER BY next_attempt_at, id LIMIT @window`+lock, args).Scan(&window).Error
+	if err != nil {
+		return nil, fmt.Errorf("read due window: %w", err)
+	}
+	perHost := map[string]int{}
+	picked := make([]uint, 0, c.Limit)
+	for _, w := range window {
+		if perHost[w.Host] >= c.PerHost {
+			continue
+		}
+		perHost[w.Host]++
+		picked = append(picked, w.ID)
+		if len(picked) == c.Limit {
+			break
+		}
+	}
+	if len(picked) == 0 {
+		return nil, nil
+	}
+	args["ids"] = picked
+	var ids []uint
+	err = db.Raw(`UPDATE deliveries SET claimed_by = @holder, claimed_at = @now
+		WHERE id IN @ids AND `+claimableSQL+` RETURNING id`, args).Scan(&ids).Error
+	if err != nil {
+		return nil, fmt.Errorf("mark %d rows claimed: %w", len(picked), err)
+	}
+	return ids, nil
 }
 
 // ClaimHostDelivery claims the oldest pending row of one host regardless

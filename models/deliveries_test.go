@@ -142,6 +142,14 @@ func TestClaimDeliveriesConcurrently(t *testing.T) {
 					if len(ds) == 0 {
 						return
 					}
+					if len(ds) > 7 {
+						t.Errorf("%s claimed %d rows with limit 7", holder, len(ds))
+					}
+					for h, n := range hostsOf(ds) {
+						if n > 3 {
+							t.Errorf("%s claimed %d rows of %s with per-host cap 3", holder, n, h)
+						}
+					}
 					mu.Lock()
 					for _, d := range ds {
 						if prev, dup := seen[d.ID]; dup {
@@ -156,6 +164,31 @@ func TestClaimDeliveriesConcurrently(t *testing.T) {
 		wg.Wait()
 		if len(seen) != 200 {
 			t.Fatalf("claimed %d of 200 rows", len(seen))
+		}
+	})
+}
+
+// A backlog of one host at the head of the queue must not starve the
+// hosts queued behind it: the claim looks past it within its window.
+func TestClaimDeliveriesLooksPastABacklog(t *testing.T) {
+	modelstest.Each(t, func(t *testing.T, s *models.Store) {
+		ctx := context.Background()
+		now := time.Now().UTC()
+		backlog := make([]string, 30)
+		for i := range backlog {
+			backlog[i] = "busy"
+		}
+		queue(t, s, "old", now.Add(-time.Hour), backlog...)
+		queue(t, s, "new", now.Add(-time.Minute), "a", "b", "c")
+		ds, err := s.ClaimDeliveries(ctx, models.DeliveryClaim{Holder: "p", Now: now, StaleBefore: now.Add(-time.Hour), Limit: 10, PerHost: 2})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := hostsOf(ds); got["busy"] != 2 || got["a"] != 1 || got["b"] != 1 || got["c"] != 1 || len(ds) != 5 {
+			t.Fatalf("claim = %v, want 2 of the backlog and one each of a, b, c", got)
+		}
+		if !ds[0].NextAttemptAt.Before(ds[len(ds)-1].NextAttemptAt) {
+			t.Errorf("claimed rows not in due order")
 		}
 	})
 }

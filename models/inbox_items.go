@@ -23,24 +23,29 @@ func (s *Store) CreateInboxItem(ctx context.Context, it *InboxItem) (created boo
 
 // ClaimInboxItems marks up to limit due, unprocessed items as taken by
 // worker and returns them oldest first. Claims older than staleBefore are
-// taken over (their worker died). PostgreSQL skips rows another
-// transaction is claiming (FOR UPDATE SKIP LOCKED); SQLite runs the single
-// UPDATE under its one-writer lock. Either way no row is handed out twice.
+// taken over (their worker died). On PostgreSQL a MATERIALIZED CTE picks
+// the rows FOR UPDATE SKIP LOCKED, so the LIMIT holds (a plain IN
+// subquery may be re-planned to lock more) and concurrent workers take
+// disjoint rows without waiting; SQLite runs the single UPDATE under its
+// one-writer lock. Either way no row is handed out twice.
 func (s *Store) ClaimInboxItems(ctx context.Context, worker string, now, staleBefore time.Time, limit int) ([]InboxItem, error) {
 	if limit <= 0 {
 		limit = 1
 	}
-	lock := ""
-	if s.dialect == "postgres" {
-		lock = " FOR UPDATE SKIP LOCKED"
-	}
-	sql := `UPDATE inbox_items SET claimed_by = ?, claimed_at = ?
-WHERE id IN (SELECT id FROM inbox_items
-  WHERE processed_at IS NULL AND next_at <= ? AND (claimed_at IS NULL OR claimed_at < ?)
-  ORDER BY id LIMIT ?` + lock + `)
+	const due = `processed_at IS NULL AND next_at <= @now AND (claimed_at IS NULL OR claimed_at < @stale)`
+	sql := `UPDATE inbox_items SET claimed_by = @worker, claimed_at = @now
+WHERE id IN (SELECT id FROM inbox_items WHERE ` + due + ` ORDER BY id LIMIT @limit)
 RETURNING *`
+	if s.dialect == "postgres" {
+		sql = `WITH picked AS MATERIALIZED (
+  SELECT id FROM inbox_items WHERE ` + due + ` ORDER BY id LIMIT @limit FOR UPDATE SKIP LOCKED)
+UPDATE inbox_items SET claimed_by = @worker, claimed_at = @now
+FROM picked WHERE inbox_items.id = picked.id
+RETURNING inbox_items.*`
+	}
+	args := map[string]any{"worker": worker, "now": now, "stale": staleBefore, "limit": limit}
 	var items []InboxItem
-	if err := s.q(ctx).Raw(sql, worker, now, now, staleBefore, limit).Scan(&items).Error; err != nil {
+	if err := s.q(ctx).Raw(sql, args).Scan(&items).Error; err != nil {
 		return nil, fmt.Errorf("claim inbox items: %w", err)
 	}
 	// RETURNING gives no order guarantee; the worker relies on id order.
