@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -21,6 +22,28 @@ type pageCache struct {
 	ttl     time.Duration
 	entries map[string]*list.Element
 	lru     *list.List
+	// fetchSetting remembers the authorized-fetch setting per generation
+	// (settings are a page table, so a change bumps the generation).
+	fetchSetting atomic.Pointer[fetchSetting]
+}
+
+type fetchSetting struct {
+	gen      int64
+	required bool
+}
+
+// fetchRequired returns the authorized-fetch setting for generation gen,
+// calling load only when the generation changed.
+func (pc *pageCache) fetchRequired(gen int64, load func() (bool, error)) (bool, error) {
+	if f := pc.fetchSetting.Load(); f != nil && f.gen == gen {
+		return f.required, nil
+	}
+	required, err := load()
+	if err != nil {
+		return false, err
+	}
+	pc.fetchSetting.Store(&fetchSetting{gen: gen, required: required})
+	return required, nil
 }
 
 type cachedPage struct {
@@ -86,19 +109,36 @@ func (r *recorder) Write(b []byte) (int, error) {
 // maxCachedBody keeps one huge page from taking the cache's memory.
 const maxCachedBody = 2 << 20
 
-// cachePage serves anonymous HTML and feed GETs from the page cache. Admins
-// (session cookie) and ActivityPub requests always go to the handler.
+// generationMaxAge is how long a page-generation reading is trusted: a
+// change made by another process (a worker, `fedpress post`) reaches this
+// process's cache within it; this process's own writes show at once.
+// Reading the generation once per request was the largest cost of a hit.
+const generationMaxAge = 100 * time.Millisecond
+
+// cachePage serves anonymous HTML, feed and ActivityPub GETs from the page
+// cache. Admins (session cookie) always go to the handler. ActivityPub
+// answers are cached apart from HTML (same URL, other document) and only
+// while authorized fetch is off: with it on, every fetch must have its
+// signature checked and an unsigned one gets a reduced actor.
 func (s *Server) cachePage(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
-		if r.Method != http.MethodGet || wantsAS2(c) || hasSessionCookie(r) {
+		if r.Method != http.MethodGet || hasSessionCookie(r) {
 			return next(c)
 		}
-		gen, err := s.Store.PageGeneration(r.Context())
+		ctx := r.Context()
+		gen, err := s.Store.RecentPageGeneration(ctx, generationMaxAge)
 		if err != nil {
 			return next(c)
 		}
 		key := r.URL.RequestURI()
+		if wantsAS2(c) {
+			required, err := s.pages.fetchRequired(gen, func() (bool, error) { return s.Fed.FetchRequired(ctx) })
+			if err != nil || required {
+				return next(c)
+			}
+			key = "as2 " + key
+		}
 		now := time.Now()
 		if p := s.pages.get(key, gen, now); p != nil {
 			h := c.Response().Header()

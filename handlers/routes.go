@@ -86,15 +86,15 @@ func (s *Server) Routes(e *echo.Echo) {
 	e.GET("/actor", s.instanceActorShow)
 	e.POST("/actor/inbox", s.inboxCreate)
 	e.POST("/inbox", s.inboxCreate)
-	e.GET("/users/:username", s.actorShow)
+	e.GET("/users/:username", s.actorShow, cached)
 	e.POST("/users/:username/inbox", s.inboxCreate)
 	e.GET("/users/:username/outbox", s.outboxShow)
 	e.GET("/users/:username/followers", s.followersShow)
 	e.GET("/users/:username/following", s.followingShow)
 	e.GET("/users/:username/featured", s.featuredShow)
-	e.GET("/articles/:id", s.articleObjectShow)
+	e.GET("/articles/:id", s.articleObjectShow, cached)
 	e.GET("/articles/:id/:collection", s.articleCollectionShow) // replies, likes, shares, context
-	e.GET("/comments/:id", s.commentObjectShow)
+	e.GET("/comments/:id", s.commentObjectShow, cached)
 	e.GET("/activities/:kind/:id/:version", s.activityShow)
 	e.GET("/authorize_interaction", s.authorizeInteraction)
 	e.POST("/interact", s.interactCreate) // "Reply from your own instance"

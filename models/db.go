@@ -22,6 +22,7 @@ var ErrNotFound = errors.New("not found")
 type Store struct {
 	db      *gorm.DB
 	dialect string // "sqlite" or "postgres"
+	gen     *pageGen
 }
 
 // Options configure Open.
@@ -94,10 +95,11 @@ func Open(ctx context.Context, opt Options) (*Store, error) {
 		// reads proceed during a write thanks to WAL.
 		sqlDB.SetMaxOpenConns(4)
 	}
-	if err := registerCacheCallbacks(db); err != nil {
+	gen := &pageGen{}
+	if err := registerCacheCallbacks(db, gen); err != nil {
 		return nil, fmt.Errorf("register callbacks: %w", err)
 	}
-	s := &Store{db: db.WithContext(ctx), dialect: dialect}
+	s := &Store{db: db.WithContext(ctx), dialect: dialect, gen: gen}
 	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	if err := s.Ping(pingCtx); err != nil {
@@ -134,9 +136,13 @@ func (s *Store) Close() error {
 
 // Tx runs fn in a transaction; fn receives a Store bound to it.
 func (s *Store) Tx(ctx context.Context, fn func(tx *Store) error) error {
-	return s.db.WithContext(ctx).Transaction(func(t *gorm.DB) error {
-		return fn(&Store{db: t, dialect: s.dialect})
+	err := s.db.WithContext(ctx).Transaction(func(t *gorm.DB) error {
+		return fn(&Store{db: t, dialect: s.dialect, gen: s.gen})
 	})
+	// A generation bumped inside the transaction becomes visible only now:
+	// a page-generation read in between may have remembered the old value.
+	s.gen.localWrite()
+	return err
 }
 
 func (s *Store) q(ctx context.Context) *gorm.DB { return s.db.WithContext(ctx) }

@@ -2,6 +2,7 @@ package models_test
 
 import (
 	"context"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -142,4 +143,50 @@ func TestPageGenerationBumpsOnWrites(t *testing.T) {
 			t.Fatalf("session purge bumped the generation: %d -> %d", g4, g5)
 		}
 	})
+}
+
+// TestRecentPageGeneration: a write through this Store shows at once, even
+// inside a transaction; a write by another process's Store shows once the
+// remembered reading is older than maxAge.
+func TestRecentPageGeneration(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	open := func() *models.Store {
+		s, err := models.Open(ctx, models.Options{SQLitePath: filepath.Join(dir, "shared.db")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	}
+	here, other := open(), open()
+	const long = time.Hour
+	g0, err := here.RecentPageGeneration(ctx, long)
+	if err != nil {
+		t.Fatal(err)
+	}
+	newAuthor(t, here, "local")
+	if g, _ := here.RecentPageGeneration(ctx, long); g <= g0 {
+		t.Fatalf("local write not seen: %d -> %d", g0, g)
+	}
+	g1, _ := here.RecentPageGeneration(ctx, long)
+	if err := here.Tx(ctx, func(tx *models.Store) error {
+		newAuthor(t, tx, "intx")
+		// A reading taken before the commit must not be remembered past it.
+		here.RecentPageGeneration(ctx, long)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	g2, _ := here.RecentPageGeneration(ctx, long)
+	if g2 <= g1 {
+		t.Fatalf("write committed in a transaction not seen: %d -> %d", g1, g2)
+	}
+	newAuthor(t, other, "remote")
+	if g, _ := here.RecentPageGeneration(ctx, long); g != g2 {
+		t.Fatalf("another process's write seen before maxAge: %d -> %d (the reading should be reused)", g2, g)
+	}
+	if g, _ := here.RecentPageGeneration(ctx, 0); g <= g2 {
+		t.Fatalf("another process's write not seen after maxAge: %d -> %d", g2, g)
+	}
 }
