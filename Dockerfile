@@ -6,9 +6,14 @@ COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
 RUN CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o /out/fedpress ./cmd/fedpress
+# The volume's mount point must exist in the image owned by the runtime
+# user: Docker initializes a new named volume from it, and one created by
+# Docker itself would be root's and unwritable for nonroot.
+RUN mkdir -p /out/data
 
 FROM gcr.io/distroless/static-debian12:nonroot
 COPY --from=build /out/fedpress /usr/local/bin/fedpress
+COPY --from=build --chown=65532:65532 /out/data /data
 USER nonroot:nonroot
 VOLUME ["/data"]
 ENV FEDPRESS_DATA=/data FEDPRESS_ADDR=0.0.0.0:8080
