@@ -26,14 +26,21 @@ const (
 // followers of the blog who do not follow the author, Announce from the
 // blog actor; afterwards an Update to both. Drafts and scheduled articles
 // wait (the scheduler calls this when they go live); imported ones are
-// never pushed.
+// never pushed. An announced article that readers can no longer see (back
+// to draft, or rescheduled) is retracted with a Delete.
 func (s *Service) ArticleSaved(ctx context.Context, articleID uint) error {
 	a, err := s.store.ArticleByID(ctx, articleID)
 	if err != nil {
 		return fmt.Errorf("federate article %d: %w", articleID, err)
 	}
 	now := s.now()
-	if a.Imported || a.DeletedAt != nil || !a.IsVisible(now) {
+	if a.Imported || a.DeletedAt != nil {
+		return nil
+	}
+	if !a.IsVisible(now) {
+		if a.FederatedAt != nil {
+			return s.articleUnpublished(ctx, a)
+		}
 		return nil
 	}
 	st, err := s.store.GetSettings(ctx)
@@ -62,6 +69,11 @@ func (s *Service) publishNew(ctx context.Context, st *models.Settings, a *models
 	if err != nil {
 		return err
 	}
+	// Microseconds: PostgreSQL keeps no more, and the time may name the ids.
+	at := s.now().Truncate(time.Microsecond)
+	if err := s.renameIfAnnouncedBefore(ctx, a, at, create, announce); err != nil {
+		return fmt.Errorf("federate article %d: %w", a.ID, err)
+	}
 	createBody, err := MarshalDoc(create)
 	if err != nil {
 		return err
@@ -79,14 +91,18 @@ func (s *Service) publishNew(ctx context.Context, st *models.Settings, a *models
 	won := false
 	err = s.store.Tx(ctx, func(tx *models.Store) error {
 		var err error
-		if won, err = tx.MarkFederated(ctx, a.ID, s.now()); err != nil || !won {
+		if won, err = tx.MarkFederated(ctx, a.ID, at); err != nil || !won {
 			return err
 		}
-		if err := s.Enqueue(ctx, tx, Outgoing{ActivityID: s.CreateArticleID(a), Kind: activityCreate, Body: createBody,
+		// A retraction (unpublished earlier) still waiting would undo this.
+		if _, err := tx.CancelArticleActivities(ctx, a.ID, []string{activityDelete}, "superseded by publishing again", at); err != nil {
+			return err
+		}
+		if err := s.Enqueue(ctx, tx, Outgoing{ActivityID: docID(create), Kind: activityCreate, Body: createBody,
 			SignAs: author, Inboxes: createTo, ArticleID: &a.ID}); err != nil {
 			return err
 		}
-		return s.Enqueue(ctx, tx, Outgoing{ActivityID: s.AnnounceArticleID(a), Kind: activityAnnounce, Body: announceBody,
+		return s.Enqueue(ctx, tx, Outgoing{ActivityID: docID(announce), Kind: activityAnnounce, Body: announceBody,
 			SignAs: "", Inboxes: announceTo, ArticleID: &a.ID})
 	})
 	if err != nil {
@@ -162,37 +178,9 @@ func (s *Service) ArticleDeleted(ctx context.Context, articleID uint) error {
 	if a.DeletedAt == nil {
 		return fmt.Errorf("federate deletion of article %d: it is not deleted", articleID)
 	}
-	st, err := s.store.GetSettings(ctx)
-	if err != nil {
-		return err
-	}
-	del, err := s.deleteArticle(st, a)
-	if err != nil {
-		return err
-	}
-	body, err := MarshalDoc(del)
-	if err != nil {
-		return err
-	}
-	inboxes, err := s.store.FollowerInboxes(ctx, a.Author.Username, blogActorName(st))
-	if err != nil {
+	if _, err := s.retractArticle(ctx, a, "superseded by Delete", nil); err != nil {
 		return fmt.Errorf("federate deletion of article %d: %w", a.ID, err)
 	}
-	err = s.store.Tx(ctx, func(tx *models.Store) error {
-		n, err := tx.CancelArticleDeliveries(ctx, a.ID, []string{activityCreate, activityUpdate, activityAnnounce}, "superseded by Delete", s.now())
-		if err != nil {
-			return err
-		}
-		if n > 0 {
-			s.log.Info("cancelled queued deliveries of a deleted article", "article", a.ID, "rows", n)
-		}
-		return s.Enqueue(ctx, tx, Outgoing{ActivityID: s.DeleteArticleID(a), Kind: activityDelete, Body: body,
-			SignAs: a.Author.Username, Inboxes: inboxes, ArticleID: &a.ID})
-	})
-	if err != nil {
-		return fmt.Errorf("federate deletion of article %d: %w", a.ID, err)
-	}
-	s.wake()
 	return nil
 }
 

@@ -48,29 +48,54 @@ func (s *Server) articleShow(c echo.Context) error {
 }
 
 // loadPermalink resolves /:year/:month/:slug/ to a visible article. When
-// the slug exists but the date part is wrong, redirect is its permalink.
+// the path is an earlier permalink of an article, or its slug exists under
+// another date, redirect is the article's permalink.
 func (s *Server) loadPermalink(c echo.Context) (a *models.Article, redirect string, err error) {
 	year, month, slug := c.Param("year"), c.Param("month"), c.Param("slug")
 	if !allDigits(year, 4) || !allDigits(month, 2) {
 		return nil, "", notFoundf("article path /%s/%s/%s/", year, month, slug)
 	}
-	a, err = s.Store.ArticleBySlug(c.Request().Context(), slug)
+	ctx := c.Request().Context()
+	path := "/" + year + "/" + month + "/" + slug + "/"
+	a, err = s.Store.ArticleBySlug(ctx, slug)
+	if err != nil && !isNotFound(err) {
+		return nil, "", fmt.Errorf("load article %q: %w", slug, err)
+	}
+	now := s.Now()
+	// The article readers can see at this very path wins; otherwise the
+	// path may be where a renamed article used to be. A deleted article at
+	// its own path stays 410.
+	if err != nil || a.Permalink() != path || (a.DeletedAt == nil && !a.IsVisible(now)) {
+		moved, merr := s.redirectedArticle(ctx, path)
+		if merr != nil && !isNotFound(merr) {
+			return nil, "", merr
+		}
+		if merr == nil && moved.IsVisible(now) && moved.Permalink() != path {
+			return moved, withGetQuery(c, moved.Permalink()), nil
+		}
+	}
 	if err != nil {
 		return nil, "", fmt.Errorf("load article %q: %w", slug, err)
 	}
 	if a.DeletedAt != nil {
 		return nil, "", echo.NewHTTPError(http.StatusGone, "This article was deleted.")
 	}
-	if !a.IsVisible(s.Now()) {
+	if !a.IsVisible(now) {
 		return nil, "", notFoundf("article %q not visible", slug)
 	}
-	if want := a.Permalink(); want != "/"+year+"/"+month+"/"+slug+"/" {
-		if q := c.Request().URL.RawQuery; q != "" && c.Request().Method == http.MethodGet {
-			want += "?" + q
-		}
-		return a, want, nil
+	if want := a.Permalink(); want != path {
+		return a, withGetQuery(c, want), nil
 	}
 	return a, "", nil
+}
+
+// withGetQuery appends a GET request's query to a redirect target, so that
+// ?replytocom= and the like survive the move.
+func withGetQuery(c echo.Context, target string) string {
+	if q := c.Request().URL.RawQuery; q != "" && c.Request().Method == http.MethodGet {
+		return target + "?" + q
+	}
+	return target
 }
 
 // allDigits reports 1..max ASCII digits.

@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
 
 	"fedpress/models"
+	"fedpress/models/modelstest"
 )
 
 func TestArticleShow(t *testing.T) {
@@ -232,4 +234,63 @@ func TestArticleHiddenAfterDelete(t *testing.T) {
 	}
 	// Deleted is not "never existed": 410 tells readers and crawlers it is gone.
 	pubStatus(t, f.get("/2012/11/hello-world/"), http.StatusGone)
+}
+
+func TestRenamedArticleOldPermalinks(t *testing.T) {
+	modelstest.Each(t, func(t *testing.T, store *models.Store) {
+		ts := newTestServerWith(t, store)
+		ad := ts.newAdmin("alice")
+		save := func(path, slug, action, date string) *models.Article {
+			t.Helper()
+			return ad.savedArticle(t, ad.post(path, url.Values{"title": {"Harbour"}, "slug": {slug}, "body": {"Text."}, "published_at": {date}, "action": {action}}))
+		}
+		x := save("/admin/articles", "harbour", "publish", "2012-11-17T09:00")
+		xPath := fmt.Sprintf("/admin/articles/%d", x.ID)
+		save(xPath, "harbour-reopens", "publish", "2012-11-17T09:00")
+		save(xPath, "harbour-reopens-today", "publish", "2012-11-17T09:00")
+		// Another article takes the first slug, as a draft for now.
+		y := save("/admin/articles", "harbour", "draft", "2012-11-20T09:00")
+		if y.Slug != "harbour" {
+			t.Fatalf("the new article got slug %q", y.Slug)
+		}
+		const current = "/2012/11/harbour-reopens-today/"
+		type check struct {
+			path, accept string
+			status       int
+			location     string
+		}
+		run := func(phase string, checks []check) {
+			t.Helper()
+			for _, c := range checks {
+				rec := ts.get(c.path, "Accept", c.accept)
+				if rec.Code != c.status || rec.Header().Get("Location") != c.location {
+					t.Errorf("%s: GET %s (%s) = %d to %q, want %d to %q", phase, c.path, c.accept, rec.Code, rec.Header().Get("Location"), c.status, c.location)
+				}
+			}
+		}
+		run("renamed twice", []check{
+			{"/2012/11/harbour/", "text/html", http.StatusMovedPermanently, current},
+			{"/2012/11/harbour-reopens/", "text/html", http.StatusMovedPermanently, current},
+			{"/2012/11/harbour-reopens/?replytocom=3", "text/html", http.StatusMovedPermanently, current + "?replytocom=3"},
+			{"/2012/11/harbour-reopens/", as2Accept, http.StatusMovedPermanently, current},
+			{current, "text/html", http.StatusOK, ""},
+			{"/2012/10/harbour-reopens/", "text/html", http.StatusNotFound, ""}, // never its permalink
+		})
+
+		// Published, the new article owns its permalink.
+		save(fmt.Sprintf("/admin/articles/%d", y.ID), "harbour", "publish", "2012-11-20T09:00")
+		run("the slug taken by a new article", []check{
+			{"/2012/11/harbour/", "text/html", http.StatusOK, ""},
+			{"/2012/11/harbour/", as2Accept, http.StatusOK, ""},
+			{"/2012/11/harbour-reopens/", "text/html", http.StatusMovedPermanently, current},
+		})
+
+		// Unpublished, the renamed article answers nowhere.
+		save(xPath, "harbour-reopens-today", "draft", "2012-11-17T09:00")
+		run("unpublished", []check{
+			{"/2012/11/harbour-reopens/", "text/html", http.StatusNotFound, ""},
+			{current, "text/html", http.StatusNotFound, ""},
+			{"/2012/11/harbour/", "text/html", http.StatusOK, ""},
+		})
+	})
 }

@@ -8,6 +8,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"fedpress/models"
+	"fedpress/models/modelstest"
 )
 
 func TestArticleUpdate(t *testing.T) {
@@ -25,17 +28,17 @@ func TestArticleUpdate(t *testing.T) {
 		slug     string
 		body     string
 		status   string
-		oldGone  bool // the previous permalink stops answering
+		old      int // what the previous permalink answers; 301 leads to the new one
 		location string
 	}{
 		{"new title keeps the slug", url.Values{"title": {"Better title"}, "slug": {"first-title"}, "body": {"v2"}, "published_at": {date}, "action": {"publish"}},
-			"first-title", "v2", "published", false, "updated"},
+			"first-title", "v2", "published", http.StatusOK, "updated"},
 		{"slug changed to a taken one", url.Values{"title": {"Better title"}, "slug": {"taken"}, "body": {"v3"}, "published_at": {date}, "action": {"publish"}},
-			"taken-2", "v3", "published", true, "updated"},
+			"taken-2", "v3", "published", http.StatusMovedPermanently, "updated"},
 		{"slug emptied: from the title", url.Values{"title": {"Better title"}, "slug": {""}, "body": {"v4"}, "published_at": {date}, "action": {"publish"}},
-			"better-title", "v4", "published", true, "updated"},
+			"better-title", "v4", "published", http.StatusMovedPermanently, "updated"},
 		{"back to draft", url.Values{"title": {"Better title"}, "slug": {"better-title"}, "body": {"v5"}, "published_at": {date}, "action": {"draft"}},
-			"better-title", "v5", "draft", true, "draft"},
+			"better-title", "v5", "draft", http.StatusNotFound, "draft"},
 	}
 	prev := a
 	for _, st := range steps {
@@ -51,8 +54,9 @@ func TestArticleUpdate(t *testing.T) {
 			if want := path + "/edit/?msg=" + st.location; rec.Header().Get("Location") != want {
 				t.Errorf("redirect %q, want %q", rec.Header().Get("Location"), want)
 			}
-			if st.oldGone && ts.siteStatus(prev.Permalink()) == http.StatusOK {
-				t.Errorf("old permalink %s still answers", prev.Permalink())
+			old := ts.get(prev.Permalink())
+			if old.Code != st.old || (st.old == http.StatusMovedPermanently && old.Header().Get("Location") != got.Permalink()) {
+				t.Errorf("old permalink %s: %d to %q, want %d", prev.Permalink(), old.Code, old.Header().Get("Location"), st.old)
 			}
 			if st.status == "published" && ts.siteStatus(got.Permalink()) != http.StatusOK {
 				t.Errorf("new permalink %s: %d", got.Permalink(), ts.siteStatus(got.Permalink()))
@@ -116,4 +120,72 @@ func TestArticlePreview(t *testing.T) {
 	if n, _ := ts.Store.AdminArticleCounts(context.Background(), ts.Now()); n.All != 0 {
 		t.Errorf("preview saved %d articles", n.All)
 	}
+}
+
+func TestArticleUnpublish(t *testing.T) {
+	modelstest.Each(t, func(t *testing.T, store *models.Store) {
+		ts := newTestServerWith(t, store)
+		ad := ts.newAdmin("alice")
+		ctx := context.Background()
+		ts.remoteFollower("alice", "https://m.example/users/bob", "https://m.example/users/bob/inbox", "https://m.example/inbox")
+		ts.remoteFollower("blog", "https://g.example/users/cy", "https://g.example/users/cy/inbox", "")
+		a := ad.savedArticle(t, ad.post("/admin/articles", url.Values{"title": {"Second thoughts"}, "body": {"v1"}, "action": {"publish"}}))
+		path := fmt.Sprintf("/admin/articles/%d", a.ID)
+		date := a.PublishedAt.UTC().Format(dateInputLayout)
+		firstCreate := ""
+		if ds, err := ts.Store.DeliveriesOfArticle(ctx, a.ID); err == nil && len(ds) > 0 && ds[0].Kind == "Create" {
+			firstCreate = strings.TrimPrefix(ds[0].ActivityID, "http://blog.test")
+		}
+		if firstCreate == "" {
+			t.Fatal("publishing queued no Create")
+		}
+
+		steps := []struct {
+			name    string
+			action  string
+			visible bool
+			rows    map[string]int // own-activity rows by "Kind status"
+		}{
+			{"back to draft", "draft", false, map[string]int{"Create failed": 1, "Announce failed": 1, "Delete pending": 2}},
+			{"edited as a draft: nothing more", "draft", false, map[string]int{"Create failed": 1, "Announce failed": 1, "Delete pending": 2}},
+			{"published again", "publish", true, map[string]int{"Create failed": 1, "Announce failed": 1, "Delete failed": 2, "Create pending": 1, "Announce pending": 1}},
+		}
+		for _, st := range steps {
+			rec := ad.post(path, url.Values{"title": {"Second thoughts"}, "slug": {a.Slug}, "body": {"v2"}, "published_at": {date}, "action": {st.action}})
+			got := ad.savedArticle(t, rec)
+			ds, err := ts.Store.DeliveriesOfArticle(ctx, a.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rows := map[string]int{}
+			for _, d := range ds {
+				rows[d.Kind+" "+d.Status]++
+			}
+			if fmt.Sprint(rows) != fmt.Sprint(st.rows) {
+				t.Errorf("%s: deliveries %v, want %v", st.name, rows, st.rows)
+			}
+			// Gone for now, not for good: 404 rather than 410 everywhere.
+			want := http.StatusNotFound
+			if st.visible {
+				want = http.StatusOK
+			}
+			for _, c := range []struct{ path, accept string }{
+				{"/articles/" + fedID(a.ID), as2Accept}, {"/articles/" + fedID(a.ID), "text/html"},
+				{got.Permalink(), as2Accept}, {got.Permalink(), "text/html"},
+			} {
+				code := ts.get(c.path, "Accept", c.accept).Code
+				if code == http.StatusFound { // the id sends browsers to the permalink
+					code = http.StatusOK
+				}
+				if code != want {
+					t.Errorf("%s: GET %s (%s) = %d, want %d", st.name, c.path, c.accept, code, want)
+				}
+			}
+			if !st.visible {
+				if code := ts.as2(firstCreate).Code; code != http.StatusNotFound {
+					t.Errorf("%s: the withdrawn Create %s answers %d", st.name, firstCreate, code)
+				}
+			}
+		}
+	})
 }

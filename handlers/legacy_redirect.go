@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"context"
+	"fmt"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -13,12 +15,8 @@ import (
 // first, then the slug itself.
 func (s *Server) legacyRedirect(c echo.Context) error {
 	ctx := c.Request().Context()
-	var a *models.Article
-	id, err := s.Store.LegacyRedirectTarget(ctx, c.Request().URL.Path)
-	switch {
-	case err == nil:
-		a, err = s.Store.ArticleByID(ctx, id)
-	case isNotFound(err):
+	a, err := s.redirectedArticle(ctx, c.Request().URL.Path)
+	if isNotFound(err) {
 		slug := c.Param("slug")
 		if slug == "" { // the /slug/ shape arrives as the year parameter
 			slug = c.Param("year")
@@ -32,4 +30,18 @@ func (s *Server) legacyRedirect(c echo.Context) error {
 		return notFoundf("legacy path %s: article %d not visible", c.Request().URL.Path, a.ID)
 	}
 	return c.Redirect(http.StatusMovedPermanently, a.Permalink())
+}
+
+// redirectedArticle is the article a recorded old URL leads to: a WordPress
+// URL kept by the importer, or an earlier permalink of a renamed article.
+func (s *Server) redirectedArticle(ctx context.Context, path string) (*models.Article, error) {
+	id, err := s.Store.LegacyRedirectTarget(ctx, path)
+	if err != nil {
+		return nil, err
+	}
+	a, err := s.Store.ArticleByID(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("redirect %s: %w", path, err)
+	}
+	return a, nil
 }

@@ -50,14 +50,18 @@ type ArticleInput struct {
 
 // SaveArticle creates (a.ID == 0) or updates an article with its tags and
 // media in one transaction. The slug must be unique; use UniqueSlug first.
+// When a published article's permalink changes, the old one keeps
+// redirecting to it (see keepPermalinks).
 func (s *Store) SaveArticle(ctx context.Context, id uint, in ArticleInput) (*Article, error) {
 	var out Article
 	err := s.Tx(ctx, func(tx *Store) error {
 		a := Article{}
+		var was permalinkState
 		if id != 0 {
 			if err := tx.q(ctx).First(&a, id).Error; err != nil {
 				return notFound(err, fmt.Sprintf("load article %d", id))
 			}
+			was = permalinkStateOf(&a)
 		}
 		a.Title, a.Slug, a.Summary, a.Markdown, a.HTML = in.Title, in.Slug, in.Summary, in.Markdown, in.HTML
 		a.Format, a.Status, a.Language, a.PublishedAt = in.Format, in.Status, in.Language, in.PublishedAt
@@ -70,6 +74,9 @@ func (s *Store) SaveArticle(ctx context.Context, id uint, in ArticleInput) (*Art
 				return fmt.Errorf("save article: slug %q already used: %w", a.Slug, err)
 			}
 			return fmt.Errorf("save article %q: %w", a.Slug, err)
+		}
+		if err := tx.keepPermalinks(ctx, &a, was); err != nil {
+			return err
 		}
 		tags, err := tx.ensureTags(ctx, in.Tags)
 		if err != nil {
@@ -315,6 +322,46 @@ func (s *Store) MarkFederated(ctx context.Context, id uint, at time.Time) (bool,
 		return false, fmt.Errorf("mark article %d federated: %w", id, res.Error)
 	}
 	return res.RowsAffected == 1, nil
+}
+
+// UnmarkFederated clears FederatedAt of an announced article that readers
+// can no longer see at now (back to draft, or rescheduled), and reports
+// whether this call did it: exactly one process retracts it, and once
+// visible again it is announced anew. A concurrent republish wins.
+func (s *Store) UnmarkFederated(ctx context.Context, id uint, now time.Time) (bool, error) {
+	// UpdateColumn, as in MarkFederated: bookkeeping, not an edit.
+	res := s.q(ctx).Model(&Article{}).
+		Where("id = ? AND federated_at IS NOT NULL AND deleted_at IS NULL", id).
+		Where("(status <> ? OR published_at IS NULL OR published_at > ?)", StatusPublished, now).
+		UpdateColumn("federated_at", nil)
+	if res.Error != nil {
+		return false, fmt.Errorf("unmark article %d federated: %w", id, res.Error)
+	}
+	return res.RowsAffected == 1, nil
+}
+
+// CancelArticleActivities cancels queued deliveries of an article's own
+// activities of the given kinds that no worker holds. Unlike
+// CancelArticleDeliveries it leaves the author's replies on the article
+// alone: they stay due when the article is only withdrawn.
+func (s *Store) CancelArticleActivities(ctx context.Context, articleID uint, kinds []string, reason string, at time.Time) (int64, error) {
+	res := s.q(ctx).Model(&Delivery{}).
+		Where("article_id = ? AND interaction_id IS NULL AND status = ? AND kind IN ? AND (claimed_by = '' OR claimed_by IS NULL)", articleID, DeliveryPending, kinds).
+		Updates(map[string]any{"status": DeliveryFailed, "last_error": reason, "updated_at": at})
+	if res.Error != nil {
+		return 0, fmt.Errorf("cancel %v of article %d: %w", kinds, articleID, res.Error)
+	}
+	return res.RowsAffected, nil
+}
+
+// ActivityQueued reports whether deliveries of activityID were ever queued,
+// whatever became of them: queueing the same id again would add nothing.
+func (s *Store) ActivityQueued(ctx context.Context, activityID string) (bool, error) {
+	var ids []uint
+	if err := s.q(ctx).Model(&Delivery{}).Where("activity_id = ?", activityID).Limit(1).Pluck("id", &ids).Error; err != nil {
+		return false, fmt.Errorf("deliveries of %s: %w", activityID, err)
+	}
+	return len(ids) > 0, nil
 }
 
 // ListSitemap returns every visible article (id, slug, dates) for sitemap.xml.
