@@ -107,6 +107,13 @@ func (s *Server) commentCreate(c echo.Context) error {
 	return redirectSeeOther(c, a.Permalink()+"#comment-"+strconv.FormatUint(uint64(in.ID), 10))
 }
 
+// commentLimit bounds visitor comments per client address, so one machine
+// cannot fill the moderation queue.
+func (s *Server) commentLimit(next echo.HandlerFunc) echo.HandlerFunc {
+	return s.rateLimited(next, s.writeLimits.comment,
+		s.refusePage("Too many comments", "Too many comments were sent from your network in a short time, so yours was not saved (your browser's Back button returns to it)."))
+}
+
 // validateComment checks the visitor's input, normalising form in place,
 // and returns messages keyed by field name.
 func validateComment(form *commentForm, parentID string) map[string]string {

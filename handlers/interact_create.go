@@ -68,6 +68,13 @@ func (s *Server) interactCreate(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, dest)
 }
 
+// interactLimit bounds remote interactions per client address: each one
+// makes the server query the WebFinger of a host the visitor names.
+func (s *Server) interactLimit(next echo.HandlerFunc) echo.HandlerFunc {
+	return s.rateLimited(next, s.writeLimits.interact,
+		s.refusePage("Too many tries", "This form was sent too often from your network."))
+}
+
 // renderInteract renders site/interact; these pages are never indexed.
 func (s *Server) renderInteract(c echo.Context, status int, v interactView) error {
 	p, err := s.newPage(c, v.Heading, &v)

@@ -33,6 +33,7 @@ func standInWebFinger(t *testing.T) (host string) {
 
 func TestInteractCreate(t *testing.T) {
 	b := newMentionBlog(t)
+	b.liftRateLimits() // many requests from the one test address
 	host := standInWebFinger(t)
 	actor := "http://blog.test/users/ann"
 	tests := []struct {

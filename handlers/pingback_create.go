@@ -21,7 +21,7 @@ func (s *Server) pingbackCreate(c echo.Context) error {
 	source, target, err := federation.ParsePingbackCall(body)
 	var fault *federation.XMLRPCFault
 	if errors.As(err, &fault) {
-		return xmlrpcAnswer(c, federation.XMLRPCFaultResponse(fault.Code, fault.Message))
+		return xmlrpcAnswer(c, http.StatusOK, federation.XMLRPCFaultResponse(fault.Code, fault.Message))
 	}
 	err = s.Fed.ReceiveMention(r.Context(), federation.MentionRequest{
 		Kind: models.KindPingback, Source: source, Target: target,
@@ -30,16 +30,27 @@ func (s *Server) pingbackCreate(c echo.Context) error {
 	var refused *federation.MentionError
 	switch {
 	case errors.As(err, &refused):
-		return xmlrpcAnswer(c, federation.XMLRPCFaultResponse(int(refused.Code), refused.Msg))
+		return xmlrpcAnswer(c, http.StatusOK, federation.XMLRPCFaultResponse(int(refused.Code), refused.Msg))
 	case err != nil:
 		s.Log.Error("store pingback", "source", source, "target", target, "err", err)
-		return xmlrpcAnswer(c, federation.XMLRPCFaultResponse(federation.FaultGeneric, "The pingback could not be stored; please try again later."))
+		return xmlrpcAnswer(c, http.StatusOK, federation.XMLRPCFaultResponse(federation.FaultGeneric, "The pingback could not be stored; please try again later."))
 	}
-	return xmlrpcAnswer(c, federation.XMLRPCResponse("Pingback received. It will appear once the source page has been checked."))
+	return xmlrpcAnswer(c, http.StatusOK, federation.XMLRPCResponse("Pingback received. It will appear once the source page has been checked."))
 }
 
-// xmlrpcAnswer sends an XML-RPC methodResponse (faults too are HTTP 200).
-func xmlrpcAnswer(c echo.Context, body []byte) error {
+// pingbackLimit bounds pings per client address: each stored ping makes the
+// link verifier fetch its source. The refusal is an XML-RPC fault, which is
+// what pingback clients read, with the HTTP 429 and Retry-After.
+func (s *Server) pingbackLimit(next echo.HandlerFunc) echo.HandlerFunc {
+	return s.rateLimited(next, s.writeLimits.pingback, func(c echo.Context, wait string) error {
+		return xmlrpcAnswer(c, http.StatusTooManyRequests, federation.XMLRPCFaultResponse(federation.FaultAccessDenied,
+			"Too many pingbacks from your address; please try again "+wait+"."))
+	})
+}
+
+// xmlrpcAnswer sends an XML-RPC methodResponse (faults too are HTTP 200,
+// except the rate limit's 429).
+func xmlrpcAnswer(c echo.Context, status int, body []byte) error {
 	c.Response().Header().Set("Cache-Control", "no-store")
-	return c.Blob(http.StatusOK, "text/xml; charset=utf-8", body)
+	return c.Blob(status, "text/xml; charset=utf-8", body)
 }

@@ -33,7 +33,7 @@ func (s *Server) Routes(e *echo.Echo) {
 	e.GET("/:year/:month/", s.archiveMonthShow, cached)
 	e.GET("/:year/:month/:slug/", s.articleShow, cached)
 	e.GET("/:year/:month/:day/:slug/", s.legacyRedirect) // WordPress /2012/11/17/slug/
-	e.POST("/:year/:month/:slug/comments", s.commentCreate)
+	e.POST("/:year/:month/:slug/comments", s.commentCreate, s.commentLimit)
 	e.GET("/tag/:slug/", s.tagShow, cached)
 	e.GET("/@:username/", s.profileShow, cached)
 	e.GET("/feed.xml", s.feedRSS, cached)
@@ -97,7 +97,7 @@ func (s *Server) Routes(e *echo.Echo) {
 	e.GET("/comments/:id", s.commentObjectShow, cached)
 	e.GET("/activities/:kind/:id/:version", s.activityShow)
 	e.GET("/authorize_interaction", s.authorizeInteraction)
-	e.POST("/interact", s.interactCreate) // "Reply from your own instance"
-	e.POST("/xmlrpc", s.pingbackCreate)
-	e.POST("/webmention", s.webmentionCreate)
+	e.POST("/interact", s.interactCreate, s.interactLimit) // "Reply from your own instance"
+	e.POST("/xmlrpc", s.pingbackCreate, s.pingbackLimit)
+	e.POST("/webmention", s.webmentionCreate, s.webmentionLimit)
 }

@@ -22,6 +22,9 @@ type Config struct {
 	MetricsEnabled    bool
 	AllowPrivatePeers bool
 	Version           string
+	// RateLimits bound pingbacks, webmentions, remote interactions and
+	// visitor comments per client address; zero fields take the defaults.
+	RateLimits RateLimits
 	// Registry collects metrics for /metrics; nil disables them.
 	Registry *prometheus.Registry
 }
@@ -38,6 +41,7 @@ type Server struct {
 	Now   func() time.Time
 
 	loginLimiter *loginLimiter
+	writeLimits  writeLimiters
 	metrics      *httpMetrics
 	pages        *pageCache
 }
@@ -47,10 +51,12 @@ func New(store *models.Store, fed *federation.Service, views *web.Views, media w
 	if cfg.MaxUploadBytes <= 0 {
 		cfg.MaxUploadBytes = 10 << 20
 	}
+	cfg.RateLimits = cfg.RateLimits.withDefaults()
 	return &Server{
 		Store: store, Fed: fed, Views: views, Media: media, Cfg: cfg, Log: log,
 		Now:          func() time.Time { return time.Now().UTC() },
 		loginLimiter: newLoginLimiter(),
+		writeLimits:  newWriteLimiters(cfg.RateLimits),
 		metrics:      newHTTPMetrics(cfg.Registry),
 		pages:        newPageCache(1024, 5*time.Minute),
 	}

@@ -14,6 +14,14 @@ import (
 // maxWebmentionBody bounds the form: two URLs.
 const maxWebmentionBody = 64 << 10
 
+// webmentionLimit bounds webmentions per client address: each stored one
+// makes the link verifier fetch its source.
+func (s *Server) webmentionLimit(next echo.HandlerFunc) echo.HandlerFunc {
+	return s.rateLimited(next, s.writeLimits.webmention, func(c echo.Context, wait string) error {
+		return c.String(http.StatusTooManyRequests, "Too many webmentions from your address; please try again "+wait+".\n")
+	})
+}
+
 // webmentionCreate is the Webmention endpoint (W3C Recommendation, §3.2):
 // source and target are checked synchronously, the source page is fetched
 // later by the link verifier, so a valid request answers 202 at once. The

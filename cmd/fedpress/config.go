@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"unicode"
 
 	"fedpress/federation"
 	"fedpress/models"
@@ -31,6 +32,7 @@ type config struct {
 	MaxUploadMB       int
 	Workers           int
 	PerHost           int
+	InstanceName      string
 }
 
 // flagSet registers the flags a command uses; common ones are always there.
@@ -51,6 +53,7 @@ func newFlagSet(name string, stderr io.Writer, cfg *config, server bool) *flag.F
 		fs.IntVar(&cfg.MaxUploadMB, "max-upload-mb", 10, "largest image upload in MiB (env FEDPRESS_MAX_UPLOAD_MB)")
 		fs.IntVar(&cfg.Workers, "workers", 32, "concurrent deliveries (env FEDPRESS_WORKERS)")
 		fs.IntVar(&cfg.PerHost, "per-host", 4, "concurrent deliveries per remote host (env FEDPRESS_PER_HOST)")
+		fs.StringVar(&cfg.InstanceName, "instance-name", "", "stable name of this process in claimed queue rows, like its systemd unit or container name: at start it takes back at once the work it held when it died; never give two running processes the same name (env FEDPRESS_INSTANCE_NAME; default HOST-PID-RANDOM, new at each start)")
 	}
 	return fs
 }
@@ -78,6 +81,9 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
+// maxInstanceName fits the claimed_by columns.
+const maxInstanceName = 100
+
 func (c *config) validate() error {
 	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return fmt.Errorf("%w: --log-format must be text or json, not %q", errUsage, c.LogFormat)
@@ -91,6 +97,9 @@ func (c *config) validate() error {
 	}
 	if _, err := federation.NewURLs(c.BaseURL); err != nil {
 		return fmt.Errorf("%w: --base-url: %v", errUsage, err)
+	}
+	if n := c.InstanceName; len(n) > maxInstanceName || strings.IndexFunc(n, func(r rune) bool { return unicode.IsSpace(r) || !unicode.IsPrint(r) }) >= 0 {
+		return fmt.Errorf("%w: --instance-name must be at most %d characters, without spaces", errUsage, maxInstanceName)
 	}
 	if c.MaxUploadMB < 0 {
 		return fmt.Errorf("%w: --max-upload-mb must be positive", errUsage)

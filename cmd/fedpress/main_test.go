@@ -8,9 +8,11 @@ import (
 	"image/png"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -37,6 +39,8 @@ func TestRunRejectsBadInput(t *testing.T) {
 		{"unreachable database", []string{"serve", "--database-url", "postgres://nobody@127.0.0.1:1/none?sslmode=disable&connect_timeout=2", "--data", t.TempDir()}, nil, "database unreachable"},
 		{"unknown database scheme", []string{"serve", "--database-url", "mysql://x", "--data", t.TempDir()}, nil, "unsupported database URL"},
 		{"post without file", []string{"post"}, nil, ""},
+		{"instance name with a space", []string{"serve", "--instance-name", "my blog"}, nil, "instance-name"},
+		{"instance name too long", []string{"worker"}, map[string]string{"FEDPRESS_INSTANCE_NAME": strings.Repeat("n", 101)}, "instance-name"},
 	}
 	if os.Geteuid() != 0 { // root writes anywhere
 		tests = append(tests, struct {
@@ -112,14 +116,118 @@ func TestServeStartsAndStops(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(data, "fedpress.db")); err != nil {
 		t.Fatalf("no database created: %v", err)
 	}
+	stopCommand(t, cancel, done)
+}
+
+// stopCommand cancels a running command and waits for its clean return.
+func stopCommand(t *testing.T, cancel context.CancelFunc, done <-chan error) {
+	t.Helper()
 	cancel()
 	select {
 	case err := <-done:
 		if err != nil {
-			t.Fatalf("serve returned %v", err)
+			t.Fatalf("command returned %v", err)
 		}
 	case <-time.After(20 * time.Second):
-		t.Fatal("serve did not stop")
+		t.Fatal("command did not stop")
+	}
+}
+
+// lockedBuffer is a log sink a running command writes while the test reads.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// TestWorkerTakesBackItsWork: a worker started under a stable name takes
+// back at once the delivery and inbox item its previous run died holding
+// (fresh claims, minutes from the takeover timeouts), and leaves another
+// process's claims alone.
+func TestWorkerTakesBackItsWork(t *testing.T) {
+	ctx := context.Background()
+	data := filepath.Join(t.TempDir(), "data")
+	store, _, err := openStore(ctx, &config{Data: data})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	var mu sync.Mutex
+	hits := map[string]int{}
+	peer := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		hits[r.URL.Path]++
+		mu.Unlock()
+		w.WriteHeader(http.StatusAccepted)
+	}))
+	defer peer.Close()
+	hitsOf := func(path string) int {
+		mu.Lock()
+		defer mu.Unlock()
+		return hits[path]
+	}
+
+	// What the dead run of "blog-web" held, and what a live "blog-web-2" holds.
+	now := time.Now().UTC()
+	host := strings.TrimPrefix(peer.URL, "http://")
+	for _, holder := range []string{"blog-web", "blog-web-2"} {
+		if _, err := store.EnqueueDeliveries(ctx, []models.Delivery{{ActivityID: "http://127.0.0.1:8080/activities/create/1/" + holder,
+			Inbox: peer.URL + "/inbox/" + holder, Host: host, Kind: "Create", Body: "{}", Status: models.DeliveryPending, NextAttemptAt: now}}); err != nil {
+			t.Fatal(err)
+		}
+		if ds, err := store.ClaimDeliveries(ctx, models.DeliveryClaim{Holder: holder, Now: now, StaleBefore: now.Add(-2 * time.Minute), Limit: 1, PerHost: 1}); err != nil || len(ds) != 1 {
+			t.Fatalf("claim delivery as %s: %v %v", holder, ds, err)
+		}
+		if _, err := store.CreateInboxItem(ctx, &models.InboxItem{ActivityID: "https://remote.test/likes/" + holder, Type: "Like", Body: "{}", ReceivedAt: now, NextAt: now}); err != nil {
+			t.Fatal(err)
+		}
+		if items, err := store.ClaimInboxItems(ctx, holder, now, now.Add(-10*time.Minute), 1); err != nil || len(items) != 1 {
+			t.Fatalf("claim inbox item as %s: %v %v", holder, items, err)
+		}
+	}
+	processed := func(holder string) bool {
+		it, err := store.InboxItemByActivityID(ctx, "https://remote.test/likes/"+holder)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return it.ProcessedAt != nil
+	}
+
+	t.Setenv("FEDPRESS_INSTANCE_NAME", "blog-web")
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var out, errOut lockedBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- run(runCtx, []string{"worker", "--data", data, "--allow-private-peers"}, strings.NewReader(""), &out, &errOut)
+	}()
+	deadline := time.Now().Add(15 * time.Second)
+	for hitsOf("/inbox/blog-web") == 0 || !processed("blog-web") {
+		if time.Now().After(deadline) {
+			cancel()
+			t.Fatalf("the worker did not take its work back: delivery sent %d times, item processed %v\n%s",
+				hitsOf("/inbox/blog-web"), processed("blog-web"), errOut.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	stopCommand(t, cancel, done)
+	log := errOut.String()
+	if !strings.Contains(log, `msg="released work left by an earlier run of this instance" instance=blog-web deliveries=1 inbox_items=1`) {
+		t.Errorf("log lacks the release line:\n%s", log)
+	}
+	if n := hitsOf("/inbox/blog-web-2"); n != 0 || processed("blog-web-2") {
+		t.Errorf("another process's claims were taken: delivery sent %d times, item processed %v", n, processed("blog-web-2"))
 	}
 }
 

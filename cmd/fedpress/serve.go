@@ -10,7 +10,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -51,12 +50,11 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, serv
 	defer store.Close()
 
 	urls, _ := federation.NewURLs(cfg.BaseURL)
-	host, _ := os.Hostname()
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	fed, err := federation.NewService(federation.Config{
 		URLs: urls, AllowPrivatePeers: cfg.AllowPrivatePeers, UserAgent: "fedpress/" + version + " (+" + urls.Base.String() + ")",
-		Workers: cfg.Workers, PerHost: cfg.PerHost, Instance: instanceName(host), Registry: reg,
+		Workers: cfg.Workers, PerHost: cfg.PerHost, Instance: cfg.InstanceName, Registry: reg,
 	}, store, log)
 	if err != nil {
 		return fmt.Errorf("federation: %w", err)
@@ -144,13 +142,4 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, serv
 	wg.Wait()
 	log.Info("stopped")
 	return nil
-}
-
-// instanceName names this process in claimed queue rows. The random part
-// keeps two containers with the same hostname and pid apart, so one's
-// shutdown never releases the other's rows.
-func instanceName(host string) string {
-	b := make([]byte, 4)
-	rand.Read(b)
-	return fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b))
 }
