@@ -39,12 +39,8 @@ func (s *Server) legacyPostRedirect(c echo.Context, p string) error {
 	if err != nil || id <= 0 {
 		return notFoundf("legacy post id %q", p)
 	}
-	var a *models.Article
-	artID, err := s.Store.LegacyRedirectTarget(ctx, "/?p="+strconv.Itoa(id))
-	switch {
-	case err == nil:
-		a, err = s.Store.ArticleByID(ctx, artID)
-	case isNotFound(err):
+	a, err := s.redirectedArticle(ctx, "/?p="+strconv.Itoa(id))
+	if isNotFound(err) {
 		a, err = s.Store.ArticleByWPPostID(ctx, id)
 	}
 	if err != nil {

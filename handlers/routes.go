@@ -8,7 +8,7 @@ import (
 // Routes registers every route of the server, in one place.
 func (s *Server) Routes(e *echo.Echo) {
 	e.HTTPErrorHandler = s.errorHandler
-	// Client IPs (login rate limit, comment records): X-Forwarded-For is
+	// Client IPs (rate limits, comment records): X-Forwarded-For is
 	// trusted only from loopback and private proxies, never from the internet.
 	e.IPExtractor = echo.ExtractIPFromXFFHeader()
 	e.Pre(headAsGet)
