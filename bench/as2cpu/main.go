@@ -22,7 +22,6 @@ import (
 	"os"
 	"runtime"
 	"runtime/pprof"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -39,52 +38,41 @@ func main() {
 	dur := fs.Duration("d", 5*time.Second, "how long to loop")
 	profile := fs.String("cpuprofile", "", "write a CPU profile of the loop here")
 	fs.Parse(os.Args[1:])
-	backends, err := common.Backends()
-	if err != nil || len(backends) != 1 {
-		fatal(fmt.Errorf("-db: give exactly one backend (%v)", err))
+	if backends, err := common.Backends(); err != nil || len(backends) != 1 {
+		common.Fatal(fmt.Errorf("-db: give exactly one backend (%v)", err))
 	}
-	backend := backends[0]
-	dir, cleanup, err := common.Workdir("as2cpu")
+	setup := common.Setup()
+	defer setup.Close()
+	backend := setup.Backends[0]
+	blog, err := common.NewBlog(backend, setup.Bin, setup.Dir)
 	if err != nil {
-		fatal(err)
-	}
-	defer cleanup()
-	bin, err := common.Binary(dir)
-	if err != nil {
-		fatal(err)
-	}
-	blog, err := common.NewBlog(backend, bin, dir)
-	if err != nil {
-		fatal(err)
+		common.Fatal(err)
 	}
 	defer blog.Close()
-	if err := blog.AuthorAdd("alice", "Alice"); err != nil {
-		fatal(err)
-	}
 	if _, _, err := blog.Post("a-typical-article", harness.ArticleMarkdown("A typical article", "a-typical-article", "federation", "blogging")); err != nil {
-		fatal(err)
+		common.Fatal(err)
 	}
 	ctx := context.Background()
 	store, err := blog.Store(ctx)
 	if err != nil {
-		fatal(err)
+		common.Fatal(err)
 	}
 	defer store.Close()
 	art, err := store.ArticleBySlug(ctx, "a-typical-article")
 	if err != nil {
-		fatal(err)
+		common.Fatal(err)
 	}
 	for i := range 5 {
 		if _, err := store.CreateInteraction(ctx, &models.Interaction{ArticleID: art.ID, Kind: models.KindComment, Source: models.SourceWeb,
 			Status: models.StatusApproved, AuthorName: fmt.Sprintf("Reader %d", i+1), AuthorEmail: fmt.Sprintf("reader%d@example.org", i+1),
 			Content: "<p>Thanks for writing this up; the part about signatures answered a question I had for weeks.</p>"}); err != nil {
-			fatal(err)
+			common.Fatal(err)
 		}
 	}
 	urls, _ := federation.NewURLs(blog.BaseURL)
 	svc, err := federation.NewService(federation.Config{URLs: urls, AllowPrivatePeers: true}, store, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
-		fatal(err)
+		common.Fatal(err)
 	}
 
 	// One request's work, as articleObjectShow + articleAS2 + writeAS2 do it.
@@ -103,7 +91,7 @@ func main() {
 		return err
 	}
 	if err := once(); err != nil {
-		fatal(err)
+		common.Fatal(err)
 	}
 	// The database part alone: the reads ArticleObject makes.
 	reads := func() error {
@@ -135,7 +123,7 @@ func main() {
 				defer wg.Done()
 				for time.Now().Before(stop) {
 					if err := fn(); err != nil {
-						fatal(err)
+						common.Fatal(err)
 					}
 					n.Add(1)
 				}
@@ -148,10 +136,10 @@ func main() {
 	var prof *os.File
 	if *profile != "" {
 		if prof, err = os.Create(*profile); err != nil {
-			fatal(err)
+			common.Fatal(err)
 		}
 		if err := pprof.StartCPUProfile(prof); err != nil {
-			fatal(err)
+			common.Fatal(err)
 		}
 	}
 	full := loop(once, *dur) // the profile covers this loop only
@@ -161,10 +149,7 @@ func main() {
 	}
 	db := loop(reads, *dur)
 
-	fmt.Println()
-	fmt.Println("fedpress AS2 article document, in process (no HTTP)")
-	fmt.Println(harness.Machine())
-	fmt.Printf("command: go run ./bench/as2cpu %s\n\n", strings.Join(os.Args[1:], " "))
+	common.Header("fedpress AS2 article document, in process (no HTTP)")
 	harness.Table(os.Stdout, []string{"db", "work", "per second", "per call (CPU of all cores)"}, [][]string{
 		{backend, fmt.Sprintf("ArticleByID + ArticleObject + MarshalDoc (%d bytes)", size.Load()), fmt.Sprintf("%.0f", full),
 			fmt.Sprintf("%.2f ms", float64(runtime.GOMAXPROCS(0))*1000/full)},
@@ -172,9 +157,4 @@ func main() {
 			fmt.Sprintf("%.2f ms", float64(runtime.GOMAXPROCS(0))*1000/db)},
 	})
 	fmt.Printf("\n%d goroutines (GOMAXPROCS) for %v each.\n", runtime.GOMAXPROCS(0), *dur)
-}
-
-func fatal(err error) {
-	fmt.Fprintln(os.Stderr, "bench/as2cpu:", err)
-	os.Exit(1)
 }

@@ -78,57 +78,43 @@ func main() {
 	layouts := fs.String("layouts", "serve;serve,serve,worker;serve,serve,serve", "process layouts to run, ';'-separated; each a ','-separated list of serve/worker")
 	timeout := fs.Duration("timeout", 5*time.Minute, "give up on a fan-out after this long")
 	fs.Parse(os.Args[1:])
-	backends, err := common.Backends()
-	if err != nil {
-		fatal(err)
-	}
 	var lays [][]string
 	for _, l := range strings.Split(*layouts, ";") {
 		var kinds []string
 		for _, k := range strings.Split(l, ",") {
 			k = strings.TrimSpace(k)
 			if k != "serve" && k != "worker" {
-				fatal(fmt.Errorf("-layouts: %q is neither serve nor worker", k))
+				common.Fatal(fmt.Errorf("-layouts: %q is neither serve nor worker", k))
 			}
 			kinds = append(kinds, k)
 		}
 		lays = append(lays, kinds)
 	}
-	dir, cleanup, err := common.Workdir("fanout")
-	if err != nil {
-		fatal(err)
-	}
-	defer cleanup()
-	bin, err := common.Binary(dir)
-	if err != nil {
-		fatal(err)
-	}
+	setup := common.Setup()
+	defer setup.Close()
 	harness.Logf("starting %d loopback servers", *servers)
 	peers, err := harness.StartPeers(*servers)
 	if err != nil {
-		fatal(err)
+		common.Fatal(err)
 	}
 	defer peers.Close()
 
 	var results []result
-	for _, backend := range backends {
+	for _, backend := range setup.Backends {
 		for _, lay := range lays {
-			bdir, err := os.MkdirTemp(dir, backend+"-")
+			bdir, err := setup.RunDir(backend)
 			if err != nil {
-				fatal(err)
+				common.Fatal(err)
 			}
-			res, err := runOne(&common, backend, bin, bdir, lay, peers, *followers, *timeout)
+			res, err := runOne(&common, backend, setup.Bin, bdir, lay, peers, *followers, *timeout)
 			if err != nil {
-				fatal(fmt.Errorf("%s %s: %w", backend, strings.Join(lay, "+"), err))
+				common.Fatal(fmt.Errorf("%s %s: %w", backend, strings.Join(lay, "+"), err))
 			}
 			results = append(results, res)
 		}
 	}
 
-	fmt.Println()
-	fmt.Printf("fedpress fan-out benchmark: one article to %d followers on %d loopback servers (shared inboxes)\n", *followers, *servers)
-	fmt.Println(harness.Machine())
-	fmt.Printf("command: go run ./bench/fanout %s\n\n", strings.Join(os.Args[1:], " "))
+	common.Header(fmt.Sprintf("fedpress fan-out benchmark: one article to %d followers on %d loopback servers (shared inboxes)", *followers, *servers))
 	var rows [][]string
 	for _, r := range results {
 		rows = append(rows, []string{r.backend, r.layout,
@@ -179,11 +165,6 @@ func main() {
 
 func secs(d time.Duration) string { return fmt.Sprintf("%.2f s", d.Seconds()) }
 
-func fatal(err error) {
-	fmt.Fprintln(os.Stderr, "bench/fanout:", err)
-	os.Exit(1)
-}
-
 func runOne(common *harness.Common, backend, bin, dir string, layout []string, peers *harness.Peers, followers int, timeout time.Duration) (result, error) {
 	ctx := context.Background()
 	res := result{backend: backend, layout: strings.Join(layout, " + "), followers: followers, servers: len(peers.URLs)}
@@ -192,9 +173,6 @@ func runOne(common *harness.Common, backend, bin, dir string, layout []string, p
 		return res, err
 	}
 	defer blog.Close()
-	if err := blog.AuthorAdd("alice", "Alice"); err != nil {
-		return res, err
-	}
 	store, err := blog.Store(ctx)
 	if err != nil {
 		return res, err
@@ -202,7 +180,7 @@ func runOne(common *harness.Common, backend, bin, dir string, layout []string, p
 	defer store.Close()
 	harness.Logf("%s %s: seeding %d followers", backend, res.layout, followers)
 	start := time.Now()
-	if err := harness.SeedFollowers(ctx, store, peers.URLs, followers, "alice"); err != nil {
+	if err := harness.SeedFollowers(ctx, store, peers.URLs, followers, harness.Author); err != nil {
 		return res, err
 	}
 	res.seedDur = time.Since(start)

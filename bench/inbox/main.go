@@ -69,36 +69,13 @@ func main() {
 	n := fs.Int("n", 5000, "signed replies to send")
 	c := fs.Int("c", 16, "concurrent clients")
 	fs.Parse(os.Args[1:])
-	backends, err := common.Backends()
-	if err != nil {
-		fatal(err)
-	}
-	dir, cleanup, err := common.Workdir("inbox")
-	if err != nil {
-		fatal(err)
-	}
-	defer cleanup()
-	bin, err := common.Binary(dir)
-	if err != nil {
-		fatal(err)
-	}
-	var results []result
-	for _, backend := range backends {
-		bdir, err := os.MkdirTemp(dir, backend+"-")
-		if err != nil {
-			fatal(err)
-		}
-		res, err := runOne(&common, backend, bin, bdir, *n, *c)
-		if err != nil {
-			fatal(fmt.Errorf("%s: %w", backend, err))
-		}
-		results = append(results, res)
-	}
+	setup := common.Setup()
+	defer setup.Close()
+	results := harness.ForEachBackend(setup, func(backend, dir string) (result, error) {
+		return runOne(&common, backend, setup.Bin, dir, *n, *c)
+	})
 
-	fmt.Println()
-	fmt.Println("fedpress inbox benchmark: signed Create{Note} replies to one article, sender key cached")
-	fmt.Println(harness.Machine())
-	fmt.Printf("command: go run ./bench/inbox %s\n\n", strings.Join(os.Args[1:], " "))
+	common.Header("fedpress inbox benchmark: signed Create{Note} replies to one article, sender key cached")
 	var rows [][]string
 	for _, r := range results {
 		rows = append(rows, []string{
@@ -142,11 +119,6 @@ func otherStr(m map[int]int, errs int) string {
 		return "0"
 	}
 	return strings.Join(parts, " ")
-}
-
-func fatal(err error) {
-	fmt.Fprintln(os.Stderr, "bench/inbox:", err)
-	os.Exit(1)
 }
 
 // remote is the stand-in instance: it serves one actor document.
@@ -257,15 +229,12 @@ func send(client *http.Client, inbox string, s signed) (int, time.Duration, erro
 func runOne(common *harness.Common, backend, bin, dir string, n, c int) (result, error) {
 	ctx := context.Background()
 	res := result{backend: backend, n: n, c: c, other: map[int]int{}}
+	harness.Logf("%s: author add, post", backend)
 	blog, err := common.NewBlog(backend, bin, dir)
 	if err != nil {
 		return res, err
 	}
 	defer blog.Close()
-	harness.Logf("%s: author add, post", backend)
-	if err := blog.AuthorAdd("alice", "Alice"); err != nil {
-		return res, err
-	}
 	if _, _, err := blog.Post("replied-to", harness.ArticleMarkdown("An article to reply to", "replied-to", "bench")); err != nil {
 		return res, err
 	}

@@ -59,41 +59,18 @@ func main() {
 	dur := fs.Duration("d", 10*time.Second, "wrk duration")
 	wrkBin := fs.String("wrk", "/usr/bin/wrk", "wrk binary")
 	fs.Parse(os.Args[1:])
-	backends, err := common.Backends()
-	if err != nil {
-		fatal(err)
-	}
-	dir, cleanup, err := common.Workdir("memory")
-	if err != nil {
-		fatal(err)
-	}
-	defer cleanup()
-	bin, err := common.Binary(dir)
-	if err != nil {
-		fatal(err)
-	}
+	setup := common.Setup()
+	defer setup.Close()
 	peers, err := harness.StartPeers(*servers)
 	if err != nil {
-		fatal(err)
+		common.Fatal(err)
 	}
 	defer peers.Close()
-	var results []result
-	for _, backend := range backends {
-		bdir, err := os.MkdirTemp(dir, backend+"-")
-		if err != nil {
-			fatal(err)
-		}
-		res, err := runOne(&common, backend, bin, bdir, *wrkBin, *dur, peers, *followers)
-		if err != nil {
-			fatal(fmt.Errorf("%s: %w", backend, err))
-		}
-		results = append(results, res)
-	}
+	results := harness.ForEachBackend(setup, func(backend, dir string) (result, error) {
+		return runOne(&common, backend, setup.Bin, dir, *wrkBin, *dur, peers, *followers)
+	})
 
-	fmt.Println()
-	fmt.Println("fedpress memory benchmark: one `fedpress serve` process, idle, under page load, during a fan-out")
-	fmt.Println(harness.Machine())
-	fmt.Printf("command: go run ./bench/memory %s\n\n", strings.Join(os.Args[1:], " "))
+	common.Header("fedpress memory benchmark: one `fedpress serve` process, idle, under page load, during a fan-out")
 	var rows [][]string
 	for _, r := range results {
 		for _, p := range r.phases {
@@ -106,11 +83,6 @@ func main() {
 		}
 	}
 	harness.Table(os.Stdout, []string{"db", "phase", "VmRSS at end", "peak VmRSS (50 ms samples)", "VmHWM after", "Go heap in use at end", "what ran"}, rows)
-}
-
-func fatal(err error) {
-	fmt.Fprintln(os.Stderr, "bench/memory:", err)
-	os.Exit(1)
 }
 
 // heapInuse reads go_memstats_heap_inuse_bytes from /metrics.
@@ -139,9 +111,6 @@ func runOne(common *harness.Common, backend, bin, dir, wrkBin string, dur time.D
 		return res, err
 	}
 	defer blog.Close()
-	if err := blog.AuthorAdd("alice", "Alice"); err != nil {
-		return res, err
-	}
 	permalink, _, err := blog.Post("a-typical-article", harness.ArticleMarkdown("A typical article", "a-typical-article", "federation"))
 	if err != nil {
 		return res, err
@@ -152,7 +121,7 @@ func runOne(common *harness.Common, backend, bin, dir, wrkBin string, dur time.D
 	}
 	defer store.Close()
 	harness.Logf("%s: seeding %d followers", backend, followers)
-	if err := harness.SeedFollowers(ctx, store, peers.URLs, followers, "alice"); err != nil {
+	if err := harness.SeedFollowers(ctx, store, peers.URLs, followers, harness.Author); err != nil {
 		return res, err
 	}
 

@@ -44,6 +44,7 @@ import (
 
 	"fedpress/bench/internal/harness"
 	"fedpress/models"
+	"fedpress/test/testproc"
 )
 
 type wrkResult struct {
@@ -79,37 +80,14 @@ func main() {
 	wrkBin := fs.String("wrk", "/usr/bin/wrk", "wrk binary")
 	nginxBin := fs.String("nginx", "/usr/sbin/nginx", "nginx binary")
 	fs.Parse(os.Args[1:])
-	backends, err := common.Backends()
-	if err != nil {
-		fatal(err)
-	}
-	dir, cleanup, err := common.Workdir("pages")
-	if err != nil {
-		fatal(err)
-	}
-	defer cleanup()
-	bin, err := common.Binary(dir)
-	if err != nil {
-		fatal(err)
-	}
+	setup := common.Setup()
+	defer setup.Close()
 	wrkArgs := []string{fmt.Sprintf("-t%d", *threads), fmt.Sprintf("-c%d", *conns), fmt.Sprintf("-d%s", *dur), "--latency"}
-	var results []result
-	for _, backend := range backends {
-		bdir, err := os.MkdirTemp(dir, backend+"-")
-		if err != nil {
-			fatal(err)
-		}
-		res, err := runOne(&common, backend, bin, bdir, *wrkBin, *nginxBin, wrkArgs, *rounds)
-		if err != nil {
-			fatal(fmt.Errorf("%s: %w", backend, err))
-		}
-		results = append(results, res)
-	}
+	results := harness.ForEachBackend(setup, func(backend, dir string) (result, error) {
+		return runOne(&common, backend, setup.Bin, dir, *wrkBin, *nginxBin, wrkArgs, *rounds)
+	})
 
-	fmt.Println()
-	fmt.Println("fedpress page benchmark: article permalink (HTML), article AS2 JSON, and nginx serving the same HTML file")
-	fmt.Println(harness.Machine())
-	fmt.Printf("command: go run ./bench/pages %s\n\n", strings.Join(os.Args[1:], " "))
+	common.Header("fedpress page benchmark: article permalink (HTML), article AS2 JSON, and nginx serving the same HTML file")
 	var rows [][]string
 	for _, r := range results {
 		for _, runs := range r.runs {
@@ -147,11 +125,6 @@ func main() {
 	fmt.Println("\nwrk, fedpress (or nginx) and PostgreSQL share the machine's CPUs; nginx runs worker_processes auto, access_log off, keepalive_requests 1000000.")
 }
 
-func fatal(err error) {
-	fmt.Fprintln(os.Stderr, "bench/pages:", err)
-	os.Exit(1)
-}
-
 func get(url, accept string) (*http.Response, []byte, error) {
 	req, _ := http.NewRequest(http.MethodGet, url, nil)
 	if accept != "" {
@@ -171,15 +144,12 @@ const as2 = "application/activity+json"
 func runOne(common *harness.Common, backend, bin, dir, wrkBin, nginxBin string, wrkArgs []string, rounds int) (result, error) {
 	ctx := context.Background()
 	res := result{backend: backend}
+	harness.Logf("%s: author add, post, comments", backend)
 	blog, err := common.NewBlog(backend, bin, dir)
 	if err != nil {
 		return res, err
 	}
 	defer blog.Close()
-	harness.Logf("%s: author add, post, comments", backend)
-	if err := blog.AuthorAdd("alice", "Alice"); err != nil {
-		return res, err
-	}
 	permalink, _, err := blog.Post("a-typical-article", harness.ArticleMarkdown("A typical article", "a-typical-article", "federation", "blogging"))
 	if err != nil {
 		return res, err
@@ -332,7 +302,7 @@ type nginx struct {
 // startNginx writes page under a new web root at path/index.html and runs
 // nginx in the foreground on a free loopback port.
 func startNginx(bin, dir, path string, page []byte) (*nginx, error) {
-	addr, err := harness.FreeAddr()
+	addr, err := testproc.FreeAddr()
 	if err != nil {
 		return nil, err
 	}

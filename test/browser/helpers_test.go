@@ -9,7 +9,6 @@ import (
 	"image/color"
 	"image/png"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -23,6 +22,8 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+
+	"fedpress/test/testproc"
 )
 
 // Timeouts. The machine may be busy (CI runs other packages beside this
@@ -32,89 +33,23 @@ const (
 	startTimeout  = 20 * time.Second // the server answering /healthz
 )
 
-// ---------------------------------------------------------------- binary
-
-// build holds the fedpress binary, built once for the whole package.
-var build struct {
-	once sync.Once
-	dir  string
-	bin  string
-	err  error
-}
-
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if build.dir != "" {
-		os.RemoveAll(build.dir)
-	}
-	os.Exit(code)
-}
-
-// moduleRoot is the folder of go.mod, from `go env GOMOD`.
-func moduleRoot() (string, error) {
-	out, err := exec.Command("go", "env", "GOMOD").Output()
-	if err != nil {
-		return "", fmt.Errorf("go env GOMOD: %w", err)
-	}
-	gomod := strings.TrimSpace(string(out))
-	if gomod == "" || gomod == os.DevNull {
-		return "", errors.New("go env GOMOD: not inside a module")
-	}
-	return filepath.Dir(gomod), nil
-}
-
-// fedpressBinary builds ./cmd/fedpress once per package run.
-func fedpressBinary(t *testing.T) string {
-	t.Helper()
-	build.once.Do(func() {
-		root, err := moduleRoot()
-		if err != nil {
-			build.err = err
-			return
-		}
-		dir, err := os.MkdirTemp("", "fedpress-browser-")
-		if err != nil {
-			build.err = err
-			return
-		}
-		build.dir = dir
-		bin := filepath.Join(dir, "fedpress")
-		// No symbol table or DWARF: linking is the slow part, and the test
-		// needs no debugger.
-		cmd := exec.Command("go", "build", "-ldflags=-s -w", "-o", bin, "./cmd/fedpress")
-		cmd.Dir = root
-		start := time.Now()
-		if out, err := cmd.CombinedOutput(); err != nil {
-			build.err = fmt.Errorf("go build ./cmd/fedpress: %v\n%s", err, out)
-			return
-		}
-		build.bin = bin
-		fmt.Fprintf(os.Stderr, "browser: built fedpress in %s\n", time.Since(start).Round(time.Millisecond))
-	})
-	if build.err != nil {
-		t.Fatal(build.err)
-	}
-	return build.bin
-}
+func TestMain(m *testing.M) { testproc.Main(m) }
 
 // ---------------------------------------------------------------- server
 
 // server is one `fedpress serve` subprocess on a loopback port.
 type server struct {
 	bin, data, addr, base string
-	out                   *syncBuffer // stdout and stderr, interleaved
-	stdout                *syncBuffer // stdout alone (the setup URL)
-	cmd                   *exec.Cmd
-	exited                chan struct{}
+	out                   *testproc.Buffer // stdout and stderr, interleaved
+	stdout                *testproc.Buffer // stdout alone (the setup URL)
 }
 
 // newServer prepares a data folder and a free port; start runs serve.
 func newServer(t *testing.T) *server {
 	t.Helper()
-	port := freePort(t)
 	s := &server{
-		bin: fedpressBinary(t), data: filepath.Join(t.TempDir(), "data"),
-		addr: fmt.Sprintf("127.0.0.1:%d", port), out: &syncBuffer{}, stdout: &syncBuffer{},
+		bin: testproc.Fedpress(t), data: filepath.Join(t.TempDir(), "data"),
+		addr: testproc.Addr(t), out: &testproc.Buffer{}, stdout: &testproc.Buffer{},
 	}
 	s.base = "http://" + s.addr
 	return s
@@ -124,8 +59,7 @@ func newServer(t *testing.T) *server {
 // words are the command ("author", "add"), flags follow the common ones.
 func (s *server) cli(stdin string, words []string, flags ...string) (string, error) {
 	args := append(append(append([]string{}, words...), "--data", s.data, "--base-url", s.base), flags...)
-	cmd := exec.Command(s.bin, args...)
-	cmd.Env = cleanEnv()
+	cmd := testproc.Command(context.Background(), s.bin, args...)
 	cmd.Stdin = strings.NewReader(stdin)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
@@ -139,53 +73,20 @@ func (s *server) cli(stdin string, words []string, flags ...string) (string, err
 func (s *server) start(t *testing.T, extra ...string) {
 	t.Helper()
 	args := append([]string{"serve", "--addr", s.addr, "--data", s.data}, extra...)
-	s.cmd = exec.Command(s.bin, args...)
-	s.cmd.Env = cleanEnv()
-	s.cmd.Stdout = io.MultiWriter(s.out, s.stdout)
-	s.cmd.Stderr = s.out
-	if err := s.cmd.Start(); err != nil {
+	cmd := testproc.Command(context.Background(), s.bin, args...)
+	cmd.Stdout = s.stdout // Start adds s.out, which gets stderr too
+	p, err := testproc.Start(cmd, s.out)
+	if err != nil {
 		t.Fatalf("start fedpress: %v", err)
 	}
-	s.exited = make(chan struct{})
-	go func() { s.cmd.Wait(); close(s.exited) }()
 	t.Cleanup(func() {
-		s.stop()
+		p.Stop(os.Interrupt, 5*time.Second) // SIGINT, then a kill after 5 s
 		if t.Failed() {
-			t.Logf("---- fedpress output (last 200 lines)\n%s", tail(s.out.String(), 200))
+			t.Logf("---- fedpress output (last 200 lines)\n%s", testproc.Tail(s.out.String(), 200))
 		}
 	})
-	deadline := time.Now().Add(startTimeout)
-	for {
-		resp, err := http.Get(s.base + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return
-			}
-		}
-		select {
-		case <-s.exited:
-			t.Fatalf("fedpress serve exited at start:\n%s", s.out.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("fedpress not healthy after %s (last error: %v)", startTimeout, err)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
-// stop ends the server: SIGINT, then a kill after 5 s.
-func (s *server) stop() {
-	if s.cmd == nil || s.cmd.Process == nil {
-		return
-	}
-	_ = s.cmd.Process.Signal(os.Interrupt)
-	select {
-	case <-s.exited:
-	case <-time.After(5 * time.Second):
-		_ = s.cmd.Process.Kill()
-		<-s.exited
+	if err := p.WaitReady(startTimeout, 50*time.Millisecond, func() error { return testproc.Healthy(s.base) }); err != nil {
+		t.Fatalf("fedpress serve: %v", err)
 	}
 }
 
@@ -221,28 +122,7 @@ func (s *server) get(path string) (int, string, error) {
 	return resp.StatusCode, string(b), err
 }
 
-// cleanEnv is the test's environment without FEDPRESS_* settings, which
-// would change how the server runs.
-func cleanEnv() []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "FEDPRESS_") {
-			env = append(env, kv)
-		}
-	}
-	return env
-}
-
 // ---------------------------------------------------------------- browser
-
-// skipOrFail skips, or fails when CI is set: CI must have the tools.
-func skipOrFail(t *testing.T, msg string) {
-	t.Helper()
-	if os.Getenv("CI") != "" {
-		t.Fatalf("%s (CI is set, so this is a failure: CI must install it)", msg)
-	}
-	t.Skip(msg)
-}
 
 // chromiumPath finds Debian's chromium, or skips the test.
 func chromiumPath(t *testing.T) string {
@@ -253,7 +133,7 @@ func chromiumPath(t *testing.T) string {
 	if _, err := os.Stat("/usr/bin/chromium"); err == nil {
 		return "/usr/bin/chromium"
 	}
-	skipOrFail(t, "chromium is not installed (apt-get install chromium): the browser tests need it")
+	testproc.SkipOrFail(t, "chromium is not installed (apt-get install chromium): the browser tests need it")
 	return ""
 }
 
@@ -446,7 +326,7 @@ func (b *tab) html(css string) string {
 	if err != nil {
 		return "(" + err.Error() + ")"
 	}
-	return excerpt(s, 3000)
+	return testproc.Excerpt(s, 3000)
 }
 
 // text is the visible text of the page's body, cut for failure messages.
@@ -455,7 +335,7 @@ func (b *tab) text() string {
 	if err != nil {
 		return "(" + err.Error() + ")"
 	}
-	return excerpt(s, 2000)
+	return testproc.Excerpt(s, 2000)
 }
 
 // screenshot saves a PNG of the whole page.
@@ -500,16 +380,6 @@ func writePNG(t *testing.T, path string, w, h int, c color.RGBA) {
 	}
 }
 
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
-
 // jsString quotes s as a JavaScript string literal.
 func jsString(s string) string {
 	var b strings.Builder
@@ -526,39 +396,6 @@ func jsString(s string) string {
 	}
 	b.WriteByte('"')
 	return b.String()
-}
-
-func excerpt(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
-}
-
-func tail(s string, n int) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
-}
-
-// syncBuffer collects a process's output; safe for concurrent use.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // steps runs named steps in order as subtests. A step that needs an

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"fedpress/test/testproc"
 )
 
 // The new author of TestBrowserWritePublishComment.
@@ -396,14 +398,14 @@ func TestBrowserWritePublishComment(t *testing.T) {
 			} `xml:"channel>item"`
 		}
 		if err := xml.Unmarshal([]byte(body), &rss); err != nil {
-			t.Fatalf("parse /feed.xml: %v\n%s", err, excerpt(body, 2000))
+			t.Fatalf("parse /feed.xml: %v\n%s", err, testproc.Excerpt(body, 2000))
 		}
 		for _, it := range rss.Items {
 			if it.Title == title && it.Link == srv.base+permalink {
 				return
 			}
 		}
-		t.Errorf("/feed.xml has no item %q → %s:\n%s", title, srv.base+permalink, excerpt(body, 3000))
+		t.Errorf("/feed.xml has no item %q → %s:\n%s", title, srv.base+permalink, testproc.Excerpt(body, 3000))
 	})
 
 	s.run("screenshot", []string{"write-and-publish"}, func(t *testing.T) {

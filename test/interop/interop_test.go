@@ -22,7 +22,6 @@ import (
 	"image/color"
 	"image/png"
 	"io"
-	"net"
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
@@ -31,11 +30,12 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"golang.org/x/net/html"
+
+	"fedpress/test/testproc"
 )
 
 const (
@@ -46,8 +46,10 @@ const (
 	waitLong   = 15 * time.Second
 )
 
+func TestMain(m *testing.M) { testproc.Main(m) }
+
 func TestFedifyInterop(t *testing.T) {
-	if testing.Short() && os.Getenv("CI") == "" {
+	if testing.Short() && !testproc.CI() {
 		t.Skip("interop test skipped in -short mode (it builds fedpress and starts a Node peer)")
 	}
 	root, err := filepath.Abs(filepath.Join("..", ".."))
@@ -57,26 +59,25 @@ func TestFedifyInterop(t *testing.T) {
 	peerDir := filepath.Join(root, "test", "fedify")
 	nodeBin, err := exec.LookPath("node")
 	if err != nil {
-		skipOrFail(t, "node is not installed: the Fedify peer needs Node.js 20+")
+		testproc.SkipOrFail(t, "node is not installed: the Fedify peer needs Node.js 20+")
 	}
 	if _, err := os.Stat(filepath.Join(peerDir, "node_modules", "@fedify", "fedify", "package.json")); err != nil {
-		skipOrFail(t, "test/fedify/node_modules is missing: run (cd test/fedify && npm ci --no-audit --no-fund)")
+		testproc.SkipOrFail(t, "test/fedify/node_modules is missing: run (cd test/fedify && npm ci --no-audit --no-fund)")
 	}
 
 	tmp := t.TempDir()
 	// Node takes a few seconds to load Fedify: start the peer while
 	// fedpress builds.
 	peer := startPeer(t, nodeBin, peerDir)
-	bin := buildFedpress(t, root, tmp)
-	fp := startFedpress(t, bin, tmp)
+	fp := startFedpress(t, testproc.Fedpress(t), tmp)
 	peer.waitReady(t)
 	t.Logf("fedpress at %s, Fedify peer at %s (%s)", fp.base, peer.base, peer.actor)
 
 	// Registered after the processes' own clean-ups, so it runs before them.
 	t.Cleanup(func() {
 		if t.Failed() {
-			t.Logf("---- fedpress log (last 250 lines)\n%s", tail(fp.out.String(), 250))
-			t.Logf("---- Fedify peer log (last 250 lines)\n%s", tail(peer.out.String(), 250))
+			t.Logf("---- fedpress log (last 250 lines)\n%s", testproc.Tail(fp.out.String(), 250))
+			t.Logf("---- Fedify peer log (last 250 lines)\n%s", testproc.Tail(peer.out.String(), 250))
 		}
 		if !t.Failed() && !testing.Verbose() {
 			return
@@ -116,14 +117,6 @@ func TestFedifyInterop(t *testing.T) {
 	s.step("signed-gets", nil, s.signedGets)
 	s.step("article-delete", []string{"follow", "article id"}, s.articleDelete)
 	s.step("unfollow", []string{"follow"}, s.unfollow)
-}
-
-func skipOrFail(t *testing.T, msg string) {
-	t.Helper()
-	if os.Getenv("CI") != "" {
-		t.Fatalf("%s (CI is set, so this is a failure: CI must install it)", msg)
-	}
-	t.Skip(msg)
 }
 
 // ---------------------------------------------------------------- scenario
@@ -579,7 +572,7 @@ func (s *scenario) authorAnswer(t *testing.T) {
 	answer := "The author answers, number 4711"
 	status, page, err := admin.post("/admin/comments/"+commentID+"/reply", url.Values{"csrf": {csrf}, "content": {answer}})
 	if err != nil || status/100 != 2 {
-		t.Fatalf("POST /admin/comments/%s/reply: %d %v\n%s", commentID, status, err, excerpt(squash(page), 1500))
+		t.Fatalf("POST /admin/comments/%s/reply: %d %v\n%s", commentID, status, err, testproc.Excerpt(squash(page), 1500))
 	}
 	rec, detail := s.peer.waitInbox(waitLong, func(r inboxRecord) bool {
 		return r.Seq > since && r.Type == "Create" && r.ObjectType == "Note"
@@ -816,7 +809,7 @@ func (s *scenario) articleDelete(t *testing.T) {
 	}
 	status, body, err := admin.post("/admin/articles/"+numeric+"/delete", url.Values{"csrf": {csrf}})
 	if err != nil || status/100 != 2 {
-		t.Fatalf("POST /admin/articles/%s/delete: %d %v\n%s", numeric, status, err, excerpt(squash(body), 1500))
+		t.Fatalf("POST /admin/articles/%s/delete: %d %v\n%s", numeric, status, err, testproc.Excerpt(squash(body), 1500))
 	}
 	rec, detail := s.peer.waitInbox(waitLong, func(r inboxRecord) bool {
 		return r.Seq > since && r.Type == "Delete"
@@ -877,66 +870,27 @@ func (s *scenario) alternateAS2(t *testing.T) string {
 
 type fedpress struct {
 	bin, data, base, host string
-	cmd                   *exec.Cmd
-	out                   *syncBuffer
-}
-
-func buildFedpress(t *testing.T, root, tmp string) string {
-	t.Helper()
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		t.Fatalf("go not found: %v", err)
-	}
-	bin := filepath.Join(tmp, "fedpress")
-	// No symbol table or DWARF: linking go-fed's vocabulary is the slow
-	// part of the build, and the test needs no debugger.
-	cmd := exec.Command(goBin, "build", "-ldflags=-s -w", "-o", bin, "./cmd/fedpress")
-	cmd.Dir = root
-	start := time.Now()
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build ./cmd/fedpress: %v\n%s", err, out)
-	}
-	t.Logf("built fedpress in %s", time.Since(start).Round(time.Millisecond))
-	return bin
+	out                   *testproc.Buffer
 }
 
 func startFedpress(t *testing.T, bin, tmp string) *fedpress {
 	t.Helper()
-	port := freePort(t)
-	fp := &fedpress{bin: bin, data: filepath.Join(tmp, "data"), host: fmt.Sprintf("127.0.0.1:%d", port), out: &syncBuffer{}}
+	fp := &fedpress{bin: bin, data: filepath.Join(tmp, "data"), host: testproc.Addr(t)}
 	fp.base = "http://" + fp.host
 	in := strings.NewReader(password + "\n")
 	if out, err := fp.run(in, []string{"author", "add"}, "--username", authorUser, "--name", authorName, "--password-stdin"); err != nil {
 		t.Fatalf("fedpress author add: %v\n%s", err, out)
 	}
-	fp.cmd = exec.Command(bin, append([]string{"serve", "--addr", fp.host, "--log-level", "debug"}, fp.common()...)...)
-	fp.cmd.Env = cleanEnv()
-	fp.cmd.Stdout, fp.cmd.Stderr = fp.out, fp.out
-	if err := fp.cmd.Start(); err != nil {
+	p, err := testproc.Start(testproc.Command(context.Background(), bin, append([]string{"serve", "--addr", fp.host, "--log-level", "debug"}, fp.common()...)...), nil)
+	if err != nil {
 		t.Fatalf("start fedpress: %v", err)
 	}
-	exited := make(chan struct{})
-	go func() { fp.cmd.Wait(); close(exited) }()
-	t.Cleanup(func() { stop(fp.cmd, exited) })
-	deadline := time.Now().Add(waitLong)
-	for {
-		resp, err := http.Get(fp.base + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return fp
-			}
-		}
-		select {
-		case <-exited:
-			t.Fatalf("fedpress exited at start:\n%s", fp.out.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("fedpress not healthy after %s (last: %v)\n%s", waitLong, err, fp.out.String())
-		}
-		time.Sleep(100 * time.Millisecond)
+	fp.out = p.Out
+	t.Cleanup(func() { p.Stop(os.Interrupt, 5*time.Second) })
+	if err := p.WaitReady(waitLong, 100*time.Millisecond, func() error { return testproc.Healthy(fp.base) }); err != nil {
+		t.Fatalf("fedpress: %v", err)
 	}
+	return fp
 }
 
 // common flags of every fedpress command.
@@ -955,23 +909,10 @@ func (fp *fedpress) run(stdin io.Reader, words []string, rest ...string) (string
 	full := append(append(append([]string{}, words...), fp.common()...), rest...)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, fp.bin, full...)
-	cmd.Env = cleanEnv()
+	cmd := testproc.Command(ctx, fp.bin, full...)
 	cmd.Stdin = stdin
 	out, err := cmd.CombinedOutput()
 	return string(out), err
-}
-
-// cleanEnv is the environment without FEDPRESS_* settings, which would
-// change what the flags say.
-func cleanEnv() []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "FEDPRESS_") {
-			env = append(env, kv)
-		}
-	}
-	return env
 }
 
 func (fp *fedpress) get(u string) (string, error) {
@@ -1000,13 +941,13 @@ func (fp *fedpress) waitPage(u string, ok func(*html.Node) (bool, string)) (*htm
 	for {
 		body, err := fp.get(u)
 		if err != nil {
-			last = fmt.Sprintf("%v\n%s", err, excerpt(body, 2000))
+			last = fmt.Sprintf("%v\n%s", err, testproc.Excerpt(body, 2000))
 		} else if doc, perr := html.Parse(strings.NewReader(body)); perr != nil {
 			last = perr.Error()
 		} else if findText(doc, articleTitle) == nil {
 			// Guards the checks that something is gone: the page must
 			// still be the article's.
-			last = "the page does not show the article's title:\n" + excerpt(squash(body), 1500)
+			last = "the page does not show the article's title:\n" + testproc.Excerpt(squash(body), 1500)
 		} else {
 			good, why := ok(doc)
 			if good {
@@ -1057,7 +998,7 @@ func (fp *fedpress) login(user, pass string) (*adminClient, error) {
 		return nil, errors.Join(pageErr, err)
 	}
 	if status != http.StatusOK || strings.Contains(body, `action="/admin/login"`) {
-		return nil, errors.Join(pageErr, fmt.Errorf("POST /admin/login: %d\n%s", status, excerpt(squash(body), 1500)))
+		return nil, errors.Join(pageErr, fmt.Errorf("POST /admin/login: %d\n%s", status, testproc.Excerpt(squash(body), 1500)))
 	}
 	return a, pageErr
 }
@@ -1101,45 +1042,37 @@ func (a *adminClient) post(path string, form url.Values) (int, string, error) {
 
 type peer struct {
 	base, actor string
-	cmd         *exec.Cmd
-	out         *syncBuffer
-	exited      chan struct{}
+	proc        *testproc.Proc
+	out         *testproc.Buffer
 }
 
 var readyRE = regexp.MustCompile(`(?m)^READY (\d+)\s*$`)
 
 func startPeer(t *testing.T, nodeBin, dir string) *peer {
 	t.Helper()
-	p := &peer{out: &syncBuffer{}, exited: make(chan struct{})}
-	p.cmd = exec.Command(nodeBin, "peer.mjs", "0")
-	p.cmd.Dir = dir
-	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
-	if err := p.cmd.Start(); err != nil {
+	cmd := exec.Command(nodeBin, "peer.mjs", "0")
+	cmd.Dir = dir
+	p, err := testproc.Start(cmd, nil)
+	if err != nil {
 		t.Fatalf("start the Fedify peer: %v", err)
 	}
-	go func() { p.cmd.Wait(); close(p.exited) }()
-	t.Cleanup(func() { stop(p.cmd, p.exited) })
-	return p
+	t.Cleanup(func() { p.Stop(os.Interrupt, 5*time.Second) })
+	return &peer{proc: p, out: p.Out}
 }
 
 func (p *peer) waitReady(t *testing.T) {
 	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		if m := readyRE.FindStringSubmatch(p.out.String()); m != nil {
-			p.base = "http://127.0.0.1:" + m[1]
-			p.actor = p.base + "/users/peer"
-			return
+	err := p.proc.WaitReady(30*time.Second, 50*time.Millisecond, func() error {
+		m := readyRE.FindStringSubmatch(p.out.String())
+		if m == nil {
+			return errors.New("no READY line yet")
 		}
-		select {
-		case <-p.exited:
-			t.Fatalf("the Fedify peer exited at start:\n%s", p.out.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the Fedify peer did not print READY within 30s:\n%s", p.out.String())
-		}
-		time.Sleep(50 * time.Millisecond)
+		p.base = "http://127.0.0.1:" + m[1]
+		p.actor = p.base + "/users/peer"
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("the Fedify peer: %v", err)
 	}
 }
 
@@ -1486,7 +1419,7 @@ func textOf(n *html.Node) string {
 func render(n *html.Node) string {
 	var b bytes.Buffer
 	_ = html.Render(&b, n)
-	return excerpt(b.String(), 3000)
+	return testproc.Excerpt(b.String(), 3000)
 }
 
 // outline shows the ancestors of n, for failure messages.
@@ -1524,11 +1457,11 @@ func interactionsOutline(doc *html.Node, body string) string {
 			if class == "comment" {
 				content = firstByClass(n, "comment-body")
 			}
-			fmt.Fprintf(&b, "  <%s id=%q class=%q> %s\n", n.Data, attr(n, "id"), attr(n, "class"), excerpt(squash(textOf(content)), 300))
+			fmt.Fprintf(&b, "  <%s id=%q class=%q> %s\n", n.Data, attr(n, "id"), attr(n, "class"), testproc.Excerpt(squash(textOf(content)), 300))
 		}
 	}
 	if b.Len() == 0 {
-		return "  (no comments-title, comment, pingback or likes element)\n  page: " + excerpt(squash(body), 1500)
+		return "  (no comments-title, comment, pingback or likes element)\n  page: " + testproc.Excerpt(squash(body), 1500)
 	}
 	return b.String()
 }
@@ -1586,61 +1519,4 @@ func lastURL(out string) string {
 		return ""
 	}
 	return all[len(all)-1]
-}
-
-func excerpt(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "…"
-}
-
-func tail(s string, n int) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
-}
-
-// stop ends a process started by the test: SIGINT, then a kill after 5 s.
-func stop(cmd *exec.Cmd, exited <-chan struct{}) {
-	if cmd.Process == nil {
-		return
-	}
-	_ = cmd.Process.Signal(os.Interrupt)
-	select {
-	case <-exited:
-	case <-time.After(5 * time.Second):
-		_ = cmd.Process.Kill()
-		<-exited
-	}
-}
-
-// syncBuffer collects a process's output; safe for concurrent use.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

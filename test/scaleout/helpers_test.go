@@ -8,11 +8,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -20,63 +18,22 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
 	"fedpress/federation"
 	"fedpress/models"
 	"fedpress/models/modelstest"
+	"fedpress/test/testproc"
 )
 
-// ---------------------------------------------------------------- binary
+// ---------------------------------------------------------------- setup
 
-var (
-	buildOnce sync.Once
-	buildDir  string
-	buildBin  string
-	buildErr  error
-)
-
-func TestMain(m *testing.M) {
-	code := m.Run()
-	if buildDir != "" {
-		os.RemoveAll(buildDir)
-	}
-	os.Exit(code)
-}
-
-// fedpressBin builds ./cmd/fedpress once per test binary run.
-func fedpressBin(t *testing.T) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		root, err := filepath.Abs(filepath.Join("..", ".."))
-		if err != nil {
-			buildErr = err
-			return
-		}
-		if buildDir, buildErr = os.MkdirTemp("", "fedpress-scaleout-"); buildErr != nil {
-			return
-		}
-		buildBin = filepath.Join(buildDir, "fedpress")
-		start := time.Now()
-		cmd := exec.Command("go", "build", "-ldflags=-s -w", "-o", buildBin, "./cmd/fedpress")
-		cmd.Dir = root
-		if out, err := cmd.CombinedOutput(); err != nil {
-			buildErr = fmt.Errorf("go build ./cmd/fedpress: %v\n%s", err, out)
-			return
-		}
-		fmt.Printf("built fedpress in %s\n", time.Since(start).Round(time.Millisecond))
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return buildBin
-}
+func TestMain(m *testing.M) { testproc.Main(m) }
 
 // heavy skips in -short mode unless CI is set.
 func heavy(t *testing.T) {
-	if testing.Short() && os.Getenv("CI") == "" {
+	if testing.Short() && !testproc.CI() {
 		t.Skip("scale-out tests start real fedpress processes; skipped in -short mode")
 	}
 }
@@ -85,8 +42,8 @@ func heavy(t *testing.T) {
 // test is skipped, or fails when CI is set.
 func postgresDSN(t *testing.T) string {
 	t.Helper()
-	if os.Getenv(modelstest.EnvPostgres) == "" && os.Getenv("CI") != "" {
-		t.Fatalf("%s is not set, and CI is: CI must provide PostgreSQL", modelstest.EnvPostgres)
+	if os.Getenv(modelstest.EnvPostgres) == "" {
+		testproc.SkipOrFail(t, modelstest.EnvPostgres+" is not set: the PostgreSQL tests need a server")
 	}
 	return modelstest.PostgresDSN(t)
 }
@@ -114,7 +71,7 @@ const (
 
 func newEnv(t *testing.T, dbURL, baseAddr string) *env {
 	t.Helper()
-	e := &env{t: t, bin: fedpressBin(t), data: filepath.Join(t.TempDir(), "data"), dbURL: dbURL, base: "http://" + baseAddr}
+	e := &env{t: t, bin: testproc.Fedpress(t), data: filepath.Join(t.TempDir(), "data"), dbURL: dbURL, base: "http://" + baseAddr}
 	var err error
 	if e.urls, err = federation.NewURLs(e.base); err != nil {
 		t.Fatal(err)
@@ -123,11 +80,11 @@ func newEnv(t *testing.T, dbURL, baseAddr string) *env {
 	// registered first): registered here, after PostgresDSN's drop.
 	t.Cleanup(func() {
 		for _, p := range e.procs {
-			p.stop()
+			p.Stop(os.Interrupt, 20*time.Second) // a clean shutdown; a kill after 20 s
 		}
 		if t.Failed() {
 			for _, p := range e.procs {
-				t.Logf("---- %s (pid %d) log, last 60 lines\n%s", p.name, p.pid, tail(p.out.String(), 60))
+				t.Logf("---- %s (pid %d) log, last 60 lines\n%s", p.name, p.PID(), testproc.Tail(p.Out.String(), 60))
 			}
 		}
 		if e.store != nil {
@@ -151,8 +108,7 @@ func (e *env) run(stdin string, words []string, rest ...string) string {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	args := append(append(append([]string{}, words...), e.common()...), rest...)
-	cmd := exec.CommandContext(ctx, e.bin, args...)
-	cmd.Env = cleanEnv()
+	cmd := testproc.Command(ctx, e.bin, args...)
 	cmd.Stdin = strings.NewReader(stdin)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
@@ -287,156 +243,69 @@ func (e *env) seedFollowers(inboxes []string) time.Duration {
 // `msg="delivery workers running" … instance=NAME`.
 var instanceRE = regexp.MustCompile(`msg="delivery workers running".* instance=("(?:[^"\\]|\\.)*"|\S+)`)
 
-// running reports whether the delivery workers started, and learns the
+// running is nil once the delivery workers started; it learns the
 // process's instance name from the log.
-func (p *proc) running() bool {
-	m := instanceRE.FindStringSubmatch(p.out.String())
+func (p *proc) running() error {
+	m := instanceRE.FindStringSubmatch(p.Out.String())
 	if m == nil {
-		return false
+		return errors.New(`no "delivery workers running" line in its log yet`)
 	}
 	p.holder = m[1]
 	if u, err := strconv.Unquote(m[1]); err == nil {
 		p.holder = u
 	}
-	return true
+	return nil
 }
 
 // ---------------------------------------------------------------- processes
 
+// proc is a fedpress process of the blog; Kill is the SIGKILL of the tests.
 type proc struct {
+	*testproc.Proc
 	name   string
-	pid    int
-	holder string
+	holder string // the instance name it claims rows under
 	addr   string // serve only
-	cmd    *exec.Cmd
-	out    *syncBuffer
-	exited chan struct{}
 }
 
-// serve starts `fedpress serve` on addr and waits for /healthz.
+// serve starts `fedpress serve` on addr and waits for /healthz and the
+// delivery workers.
 func (e *env) serve(name, addr string, extra ...string) *proc {
 	e.t.Helper()
 	p := e.start(name, append([]string{"serve", "--addr", addr}, extra...))
 	p.addr = addr
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		resp, err := http.Get("http://" + addr + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK && p.running() {
-				return p
-			}
+	e.waitReady(p, func() error {
+		if err := testproc.Healthy("http://" + addr); err != nil {
+			return err
 		}
-		select {
-		case <-p.exited:
-			e.t.Fatalf("%s exited at start:\n%s", name, p.out.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			e.t.Fatalf("%s not healthy after 30s (last: %v)\n%s", name, err, p.out.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return p.running()
+	})
+	return p
 }
 
 // worker starts `fedpress worker` and waits until its workers run.
 func (e *env) worker(name string, extra ...string) *proc {
 	e.t.Helper()
 	p := e.start(name, append([]string{"worker"}, extra...))
-	deadline := time.Now().Add(30 * time.Second)
-	for !p.running() {
-		select {
-		case <-p.exited:
-			e.t.Fatalf("%s exited at start:\n%s", name, p.out.String())
-		default:
-		}
-		if time.Now().After(deadline) {
-			e.t.Fatalf("%s not running after 30s\n%s", name, p.out.String())
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	e.waitReady(p, p.running)
 	return p
 }
 
 func (e *env) start(name string, args []string) *proc {
 	e.t.Helper()
-	p := &proc{name: name, out: &syncBuffer{}, exited: make(chan struct{})}
-	p.cmd = exec.Command(e.bin, append(args, e.common()...)...)
-	p.cmd.Env = cleanEnv()
-	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
-	if err := p.cmd.Start(); err != nil {
+	tp, err := testproc.Start(testproc.Command(context.Background(), e.bin, append(args, e.common()...)...), nil)
+	if err != nil {
 		e.t.Fatalf("start %s: %v", name, err)
 	}
-	p.pid = p.cmd.Process.Pid
-	go func() { p.cmd.Wait(); close(p.exited) }()
+	p := &proc{Proc: tp, name: name}
 	e.procs = append(e.procs, p)
 	return p
 }
 
-// kill is SIGKILL: no shutdown, no release of claims.
-func (p *proc) kill() {
-	_ = p.cmd.Process.Signal(syscall.SIGKILL)
-	<-p.exited
-}
-
-// stop is a clean shutdown (SIGINT), a kill after 20 s.
-func (p *proc) stop() {
-	select {
-	case <-p.exited:
-		return
-	default:
+func (e *env) waitReady(p *proc, ready func() error) {
+	e.t.Helper()
+	if err := p.WaitReady(30*time.Second, 50*time.Millisecond, ready); err != nil {
+		e.t.Fatalf("%s: %v", p.name, err)
 	}
-	_ = p.cmd.Process.Signal(os.Interrupt)
-	select {
-	case <-p.exited:
-	case <-time.After(20 * time.Second):
-		p.kill()
-	}
-}
-
-func cleanEnv() []string {
-	var out []string
-	for _, kv := range os.Environ() {
-		if !strings.HasPrefix(kv, "FEDPRESS_") {
-			out = append(out, kv)
-		}
-	}
-	return out
-}
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
-func tail(s string, n int) string {
-	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	return strings.Join(lines, "\n")
 }
 
 // ---------------------------------------------------------------- recording inboxes
@@ -573,7 +442,7 @@ func killWhenBusy(t *testing.T, s *models.Store, p *proc, atLeast int, maxWait t
 		n := len(claimedBy(t, s, p.holder))
 		if n >= atLeast || time.Now().After(deadline) {
 			at := time.Now()
-			p.kill()
+			p.Kill()
 			return n, at
 		}
 		time.Sleep(10 * time.Millisecond)

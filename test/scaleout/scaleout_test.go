@@ -48,6 +48,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"fedpress/test/testproc"
 )
 
 func TestScaleOutPostgres(t *testing.T) {
@@ -59,7 +61,7 @@ func TestScaleOutPostgres(t *testing.T) {
 		replies   = 500
 	)
 	ctx := context.Background()
-	addrA, addrB := freeAddr(t), freeAddr(t)
+	addrA, addrB := testproc.Addr(t), testproc.Addr(t)
 	e := newEnv(t, dsn, addrA)
 	rec := newRecorder(t, listeners, followers, 10*time.Millisecond)
 	e.setup()
@@ -110,7 +112,7 @@ func TestScaleOutPostgres(t *testing.T) {
 	killed := make(chan struct{})
 	start = time.Now()
 	fl := floodFailover(t, rem, [2]string{addrA, addrB}, replies, e.urls.Article(art.ID), replies/2, func() {
-		b.kill()
+		b.Kill()
 		close(killed)
 	})
 	select {
@@ -153,7 +155,7 @@ func crashSafety(t *testing.T, dsn string) {
 		backend = "postgres"
 	}
 	ctx := context.Background()
-	addr := freeAddr(t)
+	addr := testproc.Addr(t)
 	e := newEnv(t, dsn, addr)
 	rec := newRecorder(t, listeners, followers, 5*time.Millisecond)
 	e.setup()
@@ -197,7 +199,7 @@ func crashSafety(t *testing.T, dsn string) {
 	rem := newRemote(t, 5)
 	inReplyTo := e.urls.Article(art.ID)
 	start = time.Now()
-	fl := floodOnce(t, rem, addr, replies, inReplyTo, 32, replies/2, p2.kill)
+	fl := floodOnce(t, rem, addr, replies, inReplyTo, 32, replies/2, p2.Kill)
 	sentIn := time.Since(start)
 	p3 := e.serve("serve-3", addr)
 	held := releaseInbox(t, e.store, p2.holder, fl.ids)

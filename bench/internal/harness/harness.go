@@ -2,7 +2,8 @@
 // bench/: it builds and starts the real fedpress binary on a fresh SQLite
 // data folder or a fresh PostgreSQL schema, runs its commands, samples the
 // memory of its processes and prints tables. fedpress itself never imports
-// it.
+// it. Building the binary and running a child process go through
+// test/testproc, which the end-to-end tests use too.
 package harness
 
 import (
@@ -14,8 +15,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
-	"net/http"
 	"net/url"
 	"os"
 	"os/exec"
@@ -33,6 +32,7 @@ import (
 	"gorm.io/gorm/logger"
 
 	"fedpress/models"
+	"fedpress/test/testproc"
 )
 
 // DefaultPostgres is the PostgreSQL of the development machine and CI.
@@ -40,6 +40,8 @@ const DefaultPostgres = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 
 // Common are the flags every bench program takes.
 type Common struct {
+	name string // the program's, from its flag set
+
 	Bin     string // prebuilt fedpress binary; empty builds one
 	PG      string // PostgreSQL DSN a fresh schema is made in
 	DBs     string // comma-separated backends: sqlite, postgres
@@ -50,8 +52,10 @@ type Common struct {
 	QuietWait  time.Duration // WaitQuiet timeout
 }
 
-// Register adds the common flags; defDBs is the default of -db.
+// Register adds the common flags; defDBs is the default of -db. The flag
+// set's name is the program's, for Fatal, Header and the temp folder.
 func (c *Common) Register(fs *flag.FlagSet, defDBs string) {
+	c.name = fs.Name()
 	fs.StringVar(&c.Bin, "fedpress", "", "fedpress binary to run (default: go build ./cmd/fedpress into the temp folder)")
 	pg := os.Getenv("FEDPRESS_TEST_POSTGRES")
 	if pg == "" {
@@ -86,52 +90,96 @@ func (c *Common) Backends() ([]string, error) {
 	return out, nil
 }
 
-// Workdir makes the temp folder of a run; cleanup removes it unless -keep.
-func (c *Common) Workdir(name string) (dir string, cleanup func(), err error) {
-	dir, err = os.MkdirTemp("", "fedpress-bench-"+name+"-")
-	if err != nil {
-		return "", nil, err
-	}
-	return dir, func() {
-		if c.Keep {
-			fmt.Fprintf(os.Stderr, "kept %s\n", dir)
-			return
-		}
-		os.RemoveAll(dir)
-	}, nil
+// Setup is what every bench program makes before it measures: the
+// backends of -db, a temp folder and the fedpress binary.
+type Setup struct {
+	Backends []string
+	Dir      string // the run's temp folder, removed by Close unless -keep
+	Bin      string // -fedpress, or the binary built into Dir
+	common   *Common
 }
 
-// Binary returns -fedpress, or builds the binary into dir. Run the bench
-// programs from the repository: the build uses the working tree.
-func (c *Common) Binary(dir string) (string, error) {
+// Setup reads -db, makes the temp folder and builds the binary (unless
+// -fedpress names one); it ends the program through Fatal when it cannot.
+// Run the bench programs from the repository: the build uses the working
+// tree.
+func (c *Common) Setup() *Setup {
+	backends, err := c.Backends()
+	if err != nil {
+		c.Fatal(err)
+	}
+	dir, err := os.MkdirTemp("", "fedpress-bench-"+c.name+"-")
+	if err != nil {
+		c.Fatal(err)
+	}
+	s := &Setup{Backends: backends, Dir: dir, common: c}
 	if c.Bin != "" {
-		return filepath.Abs(c.Bin)
+		s.Bin, err = filepath.Abs(c.Bin)
+	} else {
+		var took time.Duration
+		if s.Bin, took, err = testproc.Build(dir); err == nil {
+			Logf("built %s in %v", s.Bin, took.Round(time.Millisecond))
+		}
 	}
-	out := filepath.Join(dir, "fedpress")
-	cmd := exec.Command("go", "build", "-o", out, "fedpress/cmd/fedpress")
-	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-	start := time.Now()
-	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("go build fedpress/cmd/fedpress (run from the repository): %w", err)
+	if err != nil {
+		s.Close()
+		c.Fatal(err)
 	}
-	Logf("built %s in %v", out, time.Since(start).Round(time.Millisecond))
-	return out, nil
+	return s
+}
+
+// Close removes the temp folder, unless -keep.
+func (s *Setup) Close() {
+	if s.common.Keep {
+		fmt.Fprintf(os.Stderr, "kept %s\n", s.Dir)
+		return
+	}
+	os.RemoveAll(s.Dir)
+}
+
+// RunDir makes a fresh folder for one run (one backend, one layout)
+// under the temp folder.
+func (s *Setup) RunDir(prefix string) (string, error) {
+	return os.MkdirTemp(s.Dir, prefix+"-")
+}
+
+// ForEachBackend runs run once per backend of -db, each in a fresh folder
+// of its own, and returns the results in order. On an error it ends the
+// program through Fatal, naming the backend.
+func ForEachBackend[R any](s *Setup, run func(backend, dir string) (R, error)) []R {
+	var results []R
+	for _, backend := range s.Backends {
+		dir, err := s.RunDir(backend)
+		if err != nil {
+			s.common.Fatal(err)
+		}
+		res, err := run(backend, dir)
+		if err != nil {
+			s.common.Fatal(fmt.Errorf("%s: %w", backend, err))
+		}
+		results = append(results, res)
+	}
+	return results
+}
+
+// Fatal prints err as "bench/NAME: err" on stderr and exits with status 1.
+func (c *Common) Fatal(err error) {
+	fmt.Fprintf(os.Stderr, "bench/%s: %v\n", c.name, err)
+	os.Exit(1)
+}
+
+// Header prints the first lines of the summary on stdout: title, the
+// machine (see Machine) and the command line that made it.
+func (c *Common) Header(title string) {
+	fmt.Println()
+	fmt.Println(title)
+	fmt.Println(Machine())
+	fmt.Printf("command: go run ./bench/%s %s\n\n", c.name, strings.Join(os.Args[1:], " "))
 }
 
 // Logf prints a progress line on stderr; the summary goes to stdout.
 func Logf(format string, args ...any) {
 	fmt.Fprintf(os.Stderr, "%s  %s\n", time.Now().Format("15:04:05.000"), fmt.Sprintf(format, args...))
-}
-
-// FreeAddr returns a loopback address with a port free right now.
-func FreeAddr() (string, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return "", err
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return addr, nil
 }
 
 // Blog is one fedpress installation: a data folder and a database.
@@ -149,10 +197,14 @@ type Blog struct {
 	procs   []*Proc
 }
 
-// NewBlog prepares an empty installation in dir: a data folder, and for
-// PostgreSQL a fresh schema (dropped by Close unless -keep).
+// Author is the username of the author every Blog has.
+const Author = "alice"
+
+// NewBlog makes an installation in dir: a data folder, for PostgreSQL a
+// fresh schema (dropped by Close unless -keep), and the author Author
+// (`fedpress author add`), whom every bench program needs.
 func (c *Common) NewBlog(backend, bin, dir string) (*Blog, error) {
-	addr, err := FreeAddr()
+	addr, err := testproc.FreeAddr()
 	if err != nil {
 		return nil, err
 	}
@@ -164,6 +216,10 @@ func (c *Common) NewBlog(backend, bin, dir string) (*Blog, error) {
 			return nil, err
 		}
 		b.DSN, b.Schema, b.drop = dsn, schema, drop
+	}
+	if err := b.AuthorAdd(Author, "Alice"); err != nil {
+		b.Close()
+		return nil, err
 	}
 	return b, nil
 }
@@ -305,64 +361,17 @@ func (b *Blog) Store(ctx context.Context) (*models.Store, error) {
 	return models.Open(ctx, models.Options{DatabaseURL: b.DSN, DataDir: b.Data, MaxOpenConns: 4})
 }
 
-// Proc is a running fedpress process.
+// Proc is a running fedpress process. Its Out keeps the first MiB of
+// the log, to wait for a start-up line; the whole log is in LogPath.
 type Proc struct {
+	*testproc.Proc
 	Name    string
 	Addr    string // serve: the address it listens on
-	Cmd     *exec.Cmd
 	LogPath string
-	done    chan struct{}
-	mu      sync.Mutex
-	log     bytes.Buffer // the first MiB of the log, to wait for lines
-}
-
-// PID of the process.
-func (p *Proc) PID() int { return p.Cmd.Process.Pid }
-
-func (p *Proc) Write(b []byte) (int, error) {
-	p.mu.Lock()
-	if p.log.Len() < 1<<20 {
-		p.log.Write(b)
-	}
-	p.mu.Unlock()
-	return len(b), nil
-}
-
-func (p *Proc) logString() string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.log.String()
-}
-
-func (p *Proc) logHas(s string) bool {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return bytes.Contains(p.log.Bytes(), []byte(s))
-}
-
-// Exited reports whether the process has ended.
-func (p *Proc) Exited() bool {
-	select {
-	case <-p.done:
-		return true
-	default:
-		return false
-	}
 }
 
 // Stop sends SIGTERM and waits up to 30 s, then kills.
-func (p *Proc) Stop() {
-	if p.Exited() {
-		return
-	}
-	p.Cmd.Process.Signal(syscall.SIGTERM)
-	select {
-	case <-p.done:
-	case <-time.After(30 * time.Second):
-		p.Cmd.Process.Kill()
-		<-p.done
-	}
-}
+func (p *Proc) Stop() { p.Proc.Stop(syscall.SIGTERM, 30*time.Second) }
 
 // Start runs `fedpress serve` (kind "serve") or `fedpress worker` and waits
 // until it is ready: /healthz answers for serve, the log says the workers
@@ -372,7 +381,7 @@ func (b *Blog) Start(kind string, extra ...string) (*Proc, error) {
 	addr := b.Addr
 	for _, p := range b.procs {
 		if p.Addr == addr {
-			a, err := FreeAddr()
+			a, err := testproc.FreeAddr()
 			if err != nil {
 				return nil, err
 			}
@@ -383,7 +392,7 @@ func (b *Blog) Start(kind string, extra ...string) (*Proc, error) {
 	args := append([]string{"--addr", addr}, extra...)
 	line := b.Command([]string{kind}, args...)
 	name := fmt.Sprintf("%s-%d", kind, len(b.procs)+1)
-	p := &Proc{Name: name, LogPath: filepath.Join(b.Dir, b.Backend+"-"+name+".log"), done: make(chan struct{})}
+	p := &Proc{Name: name, LogPath: filepath.Join(b.Dir, b.Backend+"-"+name+".log")}
 	if kind == "serve" {
 		p.Addr = addr
 	}
@@ -391,42 +400,34 @@ func (b *Blog) Start(kind string, extra ...string) (*Proc, error) {
 	if err != nil {
 		return nil, err
 	}
-	var sink io.Writer = io.MultiWriter(logFile, p)
+	var sink io.Writer = logFile
 	if b.common.Verbose {
-		sink = io.MultiWriter(sink, os.Stderr)
+		sink = io.MultiWriter(logFile, os.Stderr)
 	}
 	cmd := exec.Command(line[0], line[1:]...)
 	cmd.Stdout, cmd.Stderr = sink, sink
-	p.Cmd = cmd
-	if err := cmd.Start(); err != nil {
+	if p.Proc, err = testproc.Start(cmd, &testproc.Buffer{Max: 1 << 20}); err != nil {
 		logFile.Close()
 		return nil, err
 	}
 	go func() {
-		cmd.Wait()
+		<-p.Done()
 		logFile.Close()
-		close(p.done)
 	}()
 	b.procs = append(b.procs, p)
-	deadline := time.Now().Add(60 * time.Second)
-	for time.Now().Before(deadline) {
-		if p.Exited() {
-			return nil, fmt.Errorf("%s exited at start; log %s:\n%s", name, p.LogPath, p.logString())
-		}
+	ready := func() error {
 		if kind == "serve" {
-			if r, err := http.Get("http://" + addr + "/healthz"); err == nil {
-				io.Copy(io.Discard, r.Body)
-				r.Body.Close()
-				if r.StatusCode == http.StatusOK {
-					return p, nil
-				}
-			}
-		} else if p.logHas("worker running") {
-			return p, nil
+			return testproc.Healthy("http://" + addr)
 		}
-		time.Sleep(50 * time.Millisecond)
+		if !p.Out.Contains("worker running") {
+			return errors.New(`no "worker running" line in the log yet`)
+		}
+		return nil
 	}
-	return nil, fmt.Errorf("%s not ready after 60 s; log %s", name, p.LogPath)
+	if err := p.WaitReady(60*time.Second, 50*time.Millisecond, ready); err != nil {
+		return nil, fmt.Errorf("%s (log %s): %w", name, p.LogPath, err)
+	}
+	return p, nil
 }
 
 // Procs are the processes started so far.
