@@ -12,7 +12,7 @@ import (
 // followers by hand. A repeated Follow keeps the row and, when accepted,
 // sends Accept again: the first one may have been lost.
 func (s *Service) inboxFollow(ctx context.Context, run *inboxRun) (string, error) {
-	username, err := s.localUsernameOf(ctx, run.act.objectID(), run.settings)
+	username, err := s.localUsernameOf(ctx, run.act.objectID(), run.batch.settings)
 	if err != nil {
 		return "", err
 	}
@@ -20,7 +20,7 @@ func (s *Service) inboxFollow(ctx context.Context, run *inboxRun) (string, error
 		return outcomeIgnored, nil
 	}
 	status := models.FollowAccepted
-	if run.settings.ManuallyApprovesFollowers {
+	if run.batch.settings.ManuallyApprovesFollowers {
 		status = models.FollowPending
 	}
 	f, _, err := s.store.UpsertFollower(ctx, username, run.actor.ID, run.act.ID, status)
@@ -47,7 +47,7 @@ func (s *Service) inboxUndo(ctx context.Context, run *inboxRun) (string, error) 
 	}
 	switch typeOf(inner) {
 	case "Follow":
-		username, err := s.localUsernameOf(ctx, idOf(inner["object"]), run.settings)
+		username, err := s.localUsernameOf(ctx, idOf(inner["object"]), run.batch.settings)
 		if err != nil {
 			return "", err
 		}
@@ -86,7 +86,7 @@ func (s *Service) undoReaction(ctx context.Context, run *inboxRun, kind string, 
 	if !byObject {
 		return outcomeIgnored, nil
 	}
-	a, err := s.articleOf(ctx, idOf(inner["object"]))
+	a, err := s.articleOf(ctx, run, idOf(inner["object"]))
 	if err != nil || a == nil {
 		return outcomeIgnored, err
 	}

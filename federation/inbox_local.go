@@ -58,37 +58,33 @@ func (s *Service) localUsernameOf(ctx context.Context, uri string, st *models.Se
 }
 
 // articleOf returns the visible article an id or permalink names, or nil.
-func (s *Service) articleOf(ctx context.Context, uri string) (*models.Article, error) {
+// The batch loads each article once: a flood of replies names the same one.
+func (s *Service) articleOf(ctx context.Context, run *inboxRun, uri string) (*models.Article, error) {
 	p := s.localPath(uri)
 	if p == "" {
 		return nil, nil
 	}
 	var (
-		a   *models.Article
-		err error
+		key  string
+		load func() (*models.Article, error)
 	)
 	if id, ok := localID(p, "/articles/"); ok {
-		a, err = s.store.ArticleByID(ctx, id)
+		key, load = "id "+strconv.FormatUint(uint64(id), 10), func() (*models.Article, error) { return s.store.ArticleByID(ctx, id) }
 	} else if m := permalinkPath.FindStringSubmatch(p); m != nil {
-		a, err = s.store.ArticleBySlug(ctx, m[3])
+		key, load = "slug "+m[3], func() (*models.Article, error) { return s.store.ArticleBySlug(ctx, m[3]) }
 	} else {
 		return nil, nil
 	}
-	if models.ErrIsNotFound(err) {
-		return nil, nil
-	}
-	if err != nil {
+	a, err := run.batch.article(key, load)
+	if err != nil || a == nil || !a.IsVisible(s.now()) {
 		return nil, err
-	}
-	if !a.IsVisible(s.now()) {
-		return nil, nil
 	}
 	return a, nil
 }
 
 // replyTarget finds where a reply to uri belongs: an article of ours, a
 // comment of ours (/comments/{id}), or a remote comment we stored.
-func (s *Service) replyTarget(ctx context.Context, uri string) (articleID uint, parentID *uint, ok bool, err error) {
+func (s *Service) replyTarget(ctx context.Context, run *inboxRun, uri string) (articleID uint, parentID *uint, ok bool, err error) {
 	if uri == "" {
 		return 0, nil, false, nil
 	}
@@ -106,7 +102,7 @@ func (s *Service) replyTarget(ctx context.Context, uri string) (articleID uint, 
 			}
 			return in.ArticleID, &in.ID, true, nil
 		}
-		a, err := s.articleOf(ctx, uri)
+		a, err := s.articleOf(ctx, run, uri)
 		if err != nil || a == nil {
 			return 0, nil, false, err
 		}

@@ -73,7 +73,7 @@ func (s *Service) acceptNote(ctx context.Context, run *inboxRun, note *inNote) (
 	} else if !models.ErrIsNotFound(err) {
 		return "", err
 	}
-	articleID, parentID, ok, err := s.replyTarget(ctx, note.InReplyTo)
+	articleID, parentID, ok, err := s.replyTarget(ctx, run, note.InReplyTo)
 	if err != nil {
 		return "", err
 	}
@@ -157,7 +157,7 @@ func (s *Service) incomingStatus(ctx context.Context, run *inboxRun, author *mod
 	if vis != "public" && vis != "unlisted" {
 		return models.StatusPrivate, nil
 	}
-	switch run.settings.FediModeration {
+	switch run.batch.settings.FediModeration {
 	case "all":
 		return models.StatusPending, nil
 	case "first":
@@ -223,10 +223,10 @@ func (s *Service) fetchAncestors(ctx context.Context, run *inboxRun, uri string,
 		return 0, nil, false, nil
 	}
 	// The chain may reach a note we have under its canonical id.
-	if a, p, found, err := s.replyTarget(ctx, note.ID); err != nil || found {
+	if a, p, found, err := s.replyTarget(ctx, run, note.ID); err != nil || found {
 		return a, p, found, err
 	}
-	a, p, found, err := s.replyTarget(ctx, note.InReplyTo)
+	a, p, found, err := s.replyTarget(ctx, run, note.InReplyTo)
 	if err != nil {
 		return 0, nil, false, err
 	}
@@ -328,7 +328,7 @@ func (s *Service) storeCollection(ctx context.Context, run *inboxRun, coll any, 
 		progress = false
 		var rest []*inNote
 		for _, note := range waiting {
-			a, p, found, err := s.replyTarget(ctx, note.InReplyTo)
+			a, p, found, err := s.replyTarget(ctx, run, note.InReplyTo)
 			if err != nil {
 				return
 			}

@@ -58,14 +58,14 @@ func quoteExcerpt(sanitized string) string {
 // quotedArticle finds the article a note quotes, or nil.
 func (s *Service) quotedArticle(ctx context.Context, run *inboxRun, note *inNote) (*models.Article, error) {
 	for _, q := range note.Quotes {
-		a, err := s.articleOf(ctx, q)
+		a, err := s.articleOf(ctx, run, q)
 		if err != nil || a != nil {
 			return a, err
 		}
 	}
 	mentioned := false
 	for _, m := range note.Mentions {
-		u, err := s.localUsernameOf(ctx, m, run.settings)
+		u, err := s.localUsernameOf(ctx, m, run.batch.settings)
 		if err != nil {
 			return nil, err
 		}
@@ -81,7 +81,7 @@ func (s *Service) quotedArticle(ctx context.Context, run *inboxRun, note *inNote
 		if i >= 40 {
 			break
 		}
-		a, err := s.articleOf(ctx, html.UnescapeString(link))
+		a, err := s.articleOf(ctx, run, html.UnescapeString(link))
 		if err != nil || a != nil {
 			return a, err
 		}

@@ -11,7 +11,7 @@ import (
 // servers allow many reactions beside a Like, and the blog shows a like
 // count, not reactions. Misskey sends its reactions as Like already.
 func (s *Service) inboxLike(ctx context.Context, run *inboxRun) (string, error) {
-	a, err := s.articleOf(ctx, run.act.objectID())
+	a, err := s.articleOf(ctx, run, run.act.objectID())
 	if err != nil || a == nil {
 		return outcomeIgnored, err
 	}
@@ -26,7 +26,7 @@ func (s *Service) inboxLike(ctx context.Context, run *inboxRun) (string, error) 
 
 // inboxAnnounce records a boost of one of our articles.
 func (s *Service) inboxAnnounce(ctx context.Context, run *inboxRun) (string, error) {
-	a, err := s.articleOf(ctx, run.act.objectID())
+	a, err := s.articleOf(ctx, run, run.act.objectID())
 	if err != nil || a == nil {
 		return outcomeIgnored, err
 	}

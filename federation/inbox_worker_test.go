@@ -1,6 +1,8 @@
 package federation
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -261,4 +263,279 @@ func TestInboxMissingParents(t *testing.T) {
 			t.Fatalf("%d siblings stored", len(stored))
 		}
 	})
+}
+
+// TestInboxLanes: a claimed batch splits into lanes that keep what must
+// stay in order together, in arrival order, and leave the rest apart.
+func TestInboxLanes(t *testing.T) {
+	const (
+		art = "http://blog.test/articles/1"
+		a   = "https://a.test/users/a"
+		b   = "https://b.test/users/b"
+		c   = "https://c.test/users/c"
+	)
+	note := func(actor, path, inReplyTo string) map[string]any {
+		n := map[string]any{"id": actor + path, "type": "Note", "attributedTo": actor}
+		if inReplyTo != "" {
+			n["inReplyTo"] = inReplyTo
+		}
+		return n
+	}
+	act := func(typ, actor, path string, object any) map[string]any {
+		m := map[string]any{"id": actor + path, "type": typ, "actor": actor, "object": object}
+		return m
+	}
+	move := act("Move", a, "/move", a)
+	move["target"] = b
+	tests := []struct {
+		name  string
+		items []any // activities, or a raw body string
+		want  [][]int
+	}{
+		{"actors apart", []any{
+			act("Create", a, "/1/activity", note(a, "/1", art)),
+			act("Create", b, "/2/activity", note(b, "/2", art)),
+			act("Like", c, "/like", art),
+		}, [][]int{{0}, {1}, {2}}},
+		{"one actor in order", []any{
+			act("Create", a, "/1/activity", note(a, "/1", art)),
+			act("Follow", b, "/f", "http://blog.test/users/blog"),
+			act("Update", a, "/1/update", note(a, "/1", art)),
+			act("Undo", b, "/f/undo", b+"/f"),
+			act("Delete", a, "/1/delete", a+"/1"),
+		}, [][]int{{0, 2, 4}, {1, 3}}},
+		{"a reply follows the note it answers", []any{
+			act("Create", a, "/1/activity", note(a, "/1", art)),
+			act("Create", b, "/2/activity", note(b, "/2", a+"/1")),
+			act("Create", c, "/3/activity", note(c, "/3", art)),
+		}, [][]int{{0, 1}, {2}}},
+		{"an answer arriving first does not wait", []any{
+			act("Create", b, "/2/activity", note(b, "/2", a+"/1")),
+			act("Create", a, "/1/activity", note(a, "/1", art)),
+		}, [][]int{{0}, {1}}},
+		{"lanes merge through a shared item", []any{
+			act("Create", a, "/1/activity", note(a, "/1", art)),
+			act("Like", b, "/like", art),
+			act("Create", b, "/2/activity", note(b, "/2", a+"/1")),
+			act("Like", c, "/like", art),
+		}, [][]int{{0, 1, 2}, {3}}},
+		{"a Move joins the account moved to", []any{
+			act("Follow", b, "/f", "http://blog.test/users/blog"),
+			move,
+			act("Like", c, "/like", art),
+		}, [][]int{{0, 1}, {2}}},
+		{"broken bodies stand alone", []any{
+			`{"type":"Like"`,
+			act("Like", a, "/like", art),
+			`[]`,
+		}, [][]int{{0}, {1}, {2}}},
+		{"longest lane first", []any{
+			act("Like", c, "/like", art),
+			act("Create", a, "/1/activity", note(a, "/1", art)),
+			act("Delete", a, "/1/delete", a+"/1"),
+		}, [][]int{{1, 2}, {0}}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			jobs := make([]inboxJob, len(tt.items))
+			for i, v := range tt.items {
+				body, ok := v.(string)
+				if !ok {
+					raw, err := json.Marshal(v)
+					if err != nil {
+						t.Fatal(err)
+					}
+					body = string(raw)
+				}
+				jobs[i] = parseInboxItem(&models.InboxItem{ID: uint(i), ActivityID: fmt.Sprint(i), Body: body})
+			}
+			var got [][]int
+			for _, lane := range inboxLanes(jobs) {
+				var ids []int
+				for _, j := range lane.jobs {
+					ids = append(ids, int(j.item.ID))
+				}
+				got = append(got, ids)
+			}
+			if fmt.Sprint(got) != fmt.Sprint(tt.want) {
+				t.Fatalf("lanes %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+// TestInboxConcurrentOrder: with several workers, each actor's activities
+// still apply in the order received, a reply in the same batch as the note
+// it answers finds it stored (no fetch), and every item is applied once.
+func TestInboxConcurrentOrder(t *testing.T) {
+	modelstest.Each(t, func(t *testing.T, store *models.Store) {
+		e := newIBEnv(t, store)
+		e.svc.cfg.InboxWorkers = 4
+		const actors = 6
+		var all []*ibActor
+		for i := range actors {
+			all = append(all, e.remote.actor(fmt.Sprintf("u%d", i)))
+		}
+		// Each actor's steps, sent interleaved with the other actors'.
+		steps := []func(a *ibActor) map[string]any{
+			func(a *ibActor) map[string]any { return a.create(a.note("/gone", e.articleURL(), "<p>gone</p>")) },
+			func(a *ibActor) map[string]any {
+				return map[string]any{"id": a.id("/follows/1"), "type": "Follow", "object": e.blogActor()}
+			},
+			func(a *ibActor) map[string]any { return a.create(a.note("/kept", e.articleURL(), "<p>first</p>")) },
+			func(a *ibActor) map[string]any {
+				return map[string]any{"id": a.id("/kept#edit"), "type": "Update", "object": a.note("/kept", e.articleURL(), "<p>edited</p>")}
+			},
+			func(a *ibActor) map[string]any {
+				return map[string]any{"id": a.id("/gone#delete"), "type": "Delete", "object": a.id("/gone")}
+			},
+			func(a *ibActor) map[string]any {
+				return map[string]any{"id": a.id("/follows/1#undo"), "type": "Undo",
+					"object": map[string]any{"id": a.id("/follows/1"), "type": "Follow", "actor": a.URI, "object": e.blogActor()}}
+			},
+		}
+		for _, step := range steps {
+			for _, a := range all {
+				a.mustSend(step(a))
+			}
+		}
+		// A thread between two actors inside the batch.
+		first, second := all[0].note("/thread", e.articleURL(), "<p>A</p>"), all[1].note("/answer", all[0].id("/thread"), "<p>B</p>")
+		all[0].mustSend(all[0].create(first))
+		all[1].mustSend(all[1].create(second))
+		before := len(e.remote.fetched())
+		e.process()
+
+		for _, a := range all {
+			if in := e.interaction(a.id("/gone")); in == nil || in.Status != models.StatusRemoved {
+				t.Errorf("%s: the Delete did not apply after the Create (stored: %v)", a.URI, in != nil)
+			}
+			if in := e.interaction(a.id("/kept")); in == nil || in.EditedAt == nil || !strings.Contains(in.Content, "edited") {
+				t.Errorf("%s: the Update did not apply after the Create (stored: %v)", a.URI, in != nil)
+			}
+			ra, err := e.store.RemoteActorByURI(e.ctx, a.URI)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := e.store.FollowerOf(e.ctx, "blog", ra.ID); !models.ErrIsNotFound(err) {
+				t.Errorf("%s: the Undo did not apply after the Follow: %v", a.URI, err)
+			}
+		}
+		parent, answer := e.interaction(idOf(first)), e.interaction(idOf(second))
+		if parent == nil || answer == nil || answer.ParentID == nil || *answer.ParentID != parent.ID {
+			t.Fatalf("thread: %+v under %+v", answer, parent)
+		}
+		if got := e.remote.fetched()[before:]; len(got) != 0 {
+			t.Errorf("fetched while applying: %+v", got)
+		}
+		items, err := e.store.CountInboxItems(e.ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if pending, _ := e.store.CountPendingInbox(e.ctx); pending != 0 || items != int64(actors*len(steps)+2) {
+			t.Fatalf("%d items, %d pending", items, pending)
+		}
+		for _, a := range all {
+			if it := e.item(a.id("/gone#delete")); it.Attempts != 1 || it.Error != "" {
+				t.Errorf("item %+v", it)
+			}
+		}
+	})
+}
+
+// TestInboxLanesRunTogether: lanes of different actors are applied at the
+// same time, up to InboxWorkers; a shutdown hands back what it did not
+// finish, without counting an attempt, and each item later applies once.
+func TestInboxLanesRunTogether(t *testing.T) {
+	e := newIBEnv(t, nil)
+	const workers = 3
+	e.svc.cfg.InboxWorkers = workers
+	// The accounts live behind a front that holds fetches of their notes
+	// (sent by reference) until released: only lanes running side by side
+	// can have several waiting at once.
+	var (
+		mu             sync.Mutex
+		inFlight, most int
+		reached        = make(chan struct{}) // closed when workers fetches wait together
+		reachedOnce    sync.Once
+		release        = make(chan struct{})
+	)
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/note") {
+			mu.Lock()
+			inFlight++
+			most = max(most, inFlight)
+			if inFlight == workers {
+				reachedOnce.Do(func() { close(reached) })
+			}
+			mu.Unlock()
+			select {
+			case <-release:
+			case <-r.Context().Done():
+			}
+			mu.Lock()
+			inFlight--
+			mu.Unlock()
+		}
+		e.remote.srv.Config.Handler.ServeHTTP(w, r)
+	}))
+	defer front.Close()
+	var notes []string
+	for i := range 2 * workers {
+		a := e.remote.actor(fmt.Sprintf("w%d", i))
+		raw, err := json.Marshal(a.Doc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal([]byte(strings.ReplaceAll(string(raw), e.remote.srv.URL, front.URL)), &a.Doc); err != nil {
+			t.Fatal(err)
+		}
+		path := strings.TrimPrefix(a.URI, e.remote.srv.URL)
+		a.URI, a.KeyID = front.URL+path, front.URL+path+"#main-key"
+		e.remote.put(e.remote.url(path), a.Doc)
+		n := a.note("/note", e.articleURL(), "<p>n</p>")
+		e.remote.put(e.remote.url(path+"/note"), n)
+		notes = append(notes, idOf(n))
+		a.mustSend(map[string]any{"id": a.id("/note/activity"), "type": "Create", "object": idOf(n)})
+	}
+
+	ctx, cancel := context.WithCancel(e.ctx)
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		if _, err := e.svc.ProcessInbox(ctx); err != nil {
+			t.Error(err)
+		}
+	}()
+	select {
+	case <-reached:
+	case <-time.After(30 * time.Second):
+		mu.Lock()
+		n := most
+		mu.Unlock()
+		t.Fatalf("lanes did not run together: at most %d fetches at once, want %d", n, workers)
+	}
+	cancel()
+	<-stopped
+	for _, n := range notes {
+		if it := e.item(n + "/activity"); it.ProcessedAt != nil || it.ClaimedBy != "" || it.Attempts != 0 || it.Error != "" {
+			t.Errorf("after the shutdown: %+v", it)
+		}
+	}
+
+	close(release)
+	e.process()
+	for _, n := range notes {
+		if it := e.item(n + "/activity"); it.ProcessedAt == nil || it.Attempts != 1 || it.Error != "" {
+			t.Errorf("after the restart: %+v", it)
+		}
+		if e.interaction(n) == nil {
+			t.Errorf("%s not stored", n)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if most != workers {
+		t.Fatalf("at most %d fetches at once, want %d", most, workers)
+	}
 }

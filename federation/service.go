@@ -26,6 +26,9 @@ type Config struct {
 	UserAgent         string
 	// Workers bounds concurrent deliveries; PerHost bounds them per remote host.
 	Workers, PerHost int
+	// InboxWorkers bounds the inbox lanes applied at once (see ProcessInbox);
+	// 0 picks the default for the database.
+	InboxWorkers int
 	// Instance names the process in claimed queue rows.
 	Instance string
 	// Registry receives the federation metrics; nil leaves them unregistered.
@@ -39,6 +42,16 @@ const (
 	defaultWorkers = 32
 	defaultPerHost = 4
 )
+
+// defaultInboxWorkers is Config.InboxWorkers by database, as measured with
+// bench/inbox: PostgreSQL applies independent activities side by side,
+// while SQLite has one writer and more lanes only wait for its lock.
+func defaultInboxWorkers(dialect string) int {
+	if dialect == "postgres" {
+		return 8
+	}
+	return 2
+}
 
 // tuning holds the timings of the background work; tests shorten them.
 type tuning struct {
@@ -110,6 +123,9 @@ func NewService(cfg Config, store *models.Store, log *slog.Logger) (*Service, er
 	if cfg.PerHost > cfg.Workers {
 		cfg.PerHost = cfg.Workers
 	}
+	if cfg.InboxWorkers <= 0 {
+		cfg.InboxWorkers = defaultInboxWorkers(store.Dialect())
+	}
 	if log == nil {
 		log = slog.Default()
 	}
@@ -149,8 +165,10 @@ func (s *Service) URLs() URLs { return s.cfg.URLs }
 // Run runs the background workers until ctx ends: the delivery queue, the
 // scheduler of articles going live, the inbox processor and the pingback
 // and webmention verifier. It returns once they have stopped and released
-// their claims.
+// their claims. Before they start, it releases what this process's name
+// still holds from an earlier run (see releaseLeftovers).
 func (s *Service) Run(ctx context.Context) error {
+	s.releaseLeftovers(ctx)
 	var wg sync.WaitGroup
 	for _, run := range []func(context.Context){s.runDeliveries, s.runScheduler, s.runInbox, s.RunLinkVerifier} {
 		wg.Add(1)
@@ -161,4 +179,28 @@ func (s *Service) Run(ctx context.Context) error {
 	}
 	wg.Wait()
 	return nil
+}
+
+// releaseLeftovers gives back the deliveries and inbox items still claimed
+// under this process's name. Live processes never share a name (see
+// docs/operations.md), so with a stable name (--instance-name) these are
+// what an earlier run of this process held when it died; released, they
+// are due at once instead of after the stale-claim timeouts. A generated
+// name holds nothing yet. A failure only leaves them to those timeouts.
+func (s *Service) releaseLeftovers(ctx context.Context) {
+	deliveries, err := s.store.CountClaimedDeliveries(ctx, s.holder)
+	if err == nil && deliveries > 0 {
+		err = s.store.ReleaseDeliveries(ctx, s.holder, nil)
+	}
+	if err != nil {
+		s.log.Warn("release deliveries left by an earlier run", "instance", s.holder, "err", err)
+		deliveries = 0
+	}
+	items, err := s.store.ReleaseInboxItems(ctx, s.holder)
+	if err != nil {
+		s.log.Warn("release inbox items left by an earlier run", "instance", s.holder, "err", err)
+	}
+	if deliveries > 0 || items > 0 {
+		s.log.Info("released work left by an earlier run of this instance", "instance", s.holder, "deliveries", deliveries, "inbox_items", items)
+	}
 }
