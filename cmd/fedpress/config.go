@@ -32,6 +32,7 @@ type config struct {
 	MaxUploadMB       int
 	Workers           int
 	PerHost           int
+	InboxWorkers      int
 	InstanceName      string
 }
 
@@ -53,6 +54,7 @@ func newFlagSet(name string, stderr io.Writer, cfg *config, server bool) *flag.F
 		fs.IntVar(&cfg.MaxUploadMB, "max-upload-mb", 10, "largest image upload in MiB (env FEDPRESS_MAX_UPLOAD_MB)")
 		fs.IntVar(&cfg.Workers, "workers", 32, "concurrent deliveries (env FEDPRESS_WORKERS)")
 		fs.IntVar(&cfg.PerHost, "per-host", 4, "concurrent deliveries per remote host (env FEDPRESS_PER_HOST)")
+		fs.IntVar(&cfg.InboxWorkers, "inbox-workers", 0, "incoming activities applied at once, in per-sender lanes (env FEDPRESS_INBOX_WORKERS; 0 = 8 on PostgreSQL, 2 on SQLite)")
 		fs.StringVar(&cfg.InstanceName, "instance-name", "", "stable name of this process in claimed queue rows, like its systemd unit or container name: at start it takes back at once the work it held when it died; never give two running processes the same name (env FEDPRESS_INSTANCE_NAME; default HOST-PID-RANDOM, new at each start)")
 	}
 	return fs
@@ -100,6 +102,9 @@ func (c *config) validate() error {
 	}
 	if n := c.InstanceName; len(n) > maxInstanceName || strings.IndexFunc(n, func(r rune) bool { return unicode.IsSpace(r) || !unicode.IsPrint(r) }) >= 0 {
 		return fmt.Errorf("%w: --instance-name must be at most %d characters, without spaces", errUsage, maxInstanceName)
+	}
+	if c.InboxWorkers < 0 || c.Workers < 0 || c.PerHost < 0 {
+		return fmt.Errorf("%w: --workers, --per-host and --inbox-workers cannot be negative", errUsage)
 	}
 	if c.MaxUploadMB < 0 {
 		return fmt.Errorf("%w: --max-upload-mb must be positive", errUsage)

@@ -54,7 +54,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, serv
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	fed, err := federation.NewService(federation.Config{
 		URLs: urls, AllowPrivatePeers: cfg.AllowPrivatePeers, UserAgent: "fedpress/" + version + " (+" + urls.Base.String() + ")",
-		Workers: cfg.Workers, PerHost: cfg.PerHost, Instance: cfg.InstanceName, Registry: reg,
+		Workers: cfg.Workers, PerHost: cfg.PerHost, InboxWorkers: cfg.InboxWorkers, Instance: cfg.InstanceName, Registry: reg,
 	}, store, log)
 	if err != nil {
 		return fmt.Errorf("federation: %w", err)
