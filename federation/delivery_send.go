@@ -105,6 +105,10 @@ func (s *Service) recordFailure(ctx context.Context, a attemptDone) {
 func (s *Service) post(ctx context.Context, d models.Delivery) attemptResult {
 	start := time.Now()
 	defer func() { s.Metrics.DeliveryLatency.Observe(time.Since(start).Seconds()) }()
+	if d.BodyHash != "" && d.Body == "" {
+		// Its body is no longer stored: fail for good rather than POST nothing.
+		return attemptResult{err: &RefusedError{Target: d.Inbox, Reason: "delivery body " + d.BodyHash + " is missing"}}
+	}
 	signer, err := s.signerFor(ctx, d.SignAs)
 	if err != nil {
 		return attemptResult{err: fmt.Errorf("signing key: %w", err)}

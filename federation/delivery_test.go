@@ -417,3 +417,59 @@ func metricValue(m prometheus.Metric) float64 {
 	}
 	return -1
 }
+
+// A fan-out stores its body once; every inbox gets those bytes, signed
+// per request. Once delivered, the body is purged; a row whose body is gone
+// fails for good instead of posting nothing.
+func TestFanOutBodyStoredOnce(t *testing.T) {
+	e := newOutEnv(t, nil)
+	ctx := context.Background()
+	peers := []*fakePeer{newFakePeer(t, e.store), newFakePeer(t, e.store)}
+	var inboxes []string
+	for i := range 20 {
+		inboxes = append(inboxes, peers[i%2].inbox(fmt.Sprintf("/i%d", i)))
+	}
+	id := testBase + "/activities/create/9/1"
+	e.enqueue(id, inboxes...)
+	rows := e.rows()
+	if len(rows) != 20 {
+		t.Fatalf("%d rows, want 20", len(rows))
+	}
+	for _, d := range rows {
+		if d.BodyHash == "" || d.BodyHash != rows[0].BodyHash || d.Body != rows[0].Body || !strings.Contains(d.Body, id) {
+			t.Fatalf("row %s: body %s %q, want the one body of the activity", d.Inbox, d.BodyHash, d.Body)
+		}
+	}
+	stop := startDeliveries(e.svc)
+	defer stop()
+	eventually(t, 10*time.Second, "the fan-out", func() bool { return peers[0].total()+peers[1].total() == 20 })
+	stop()
+	for i, in := range inboxes {
+		p := peers[i%2]
+		got := p.bodies(in[len(p.srv.URL):])
+		if len(got) != 1 || got[0].Body["id"] != id {
+			t.Errorf("%s received %v", in, got)
+		}
+	}
+
+	// The purge spares bodies queued within the hour, then takes them.
+	e.svc.purgeDeliveryBodies(ctx)
+	if d := e.rows()[0]; d.Body == "" {
+		t.Fatal("a body queued just now was purged")
+	}
+	e.svc.now = func() time.Time { return time.Now().UTC().Add(2 * bodyPurgeAge) }
+	e.svc.purgeDeliveryBodies(ctx)
+	for _, d := range e.rows() {
+		if d.Status != models.DeliveryDelivered || d.Body != "" {
+			t.Errorf("row %s: %s, body %q after the purge", d.Inbox, d.Status, d.Body)
+		}
+	}
+
+	r := e.svc.post(ctx, models.Delivery{ID: 1, Inbox: inboxes[0], BodyHash: rows[0].BodyHash})
+	if retry, reason := classify(r); retry || !strings.Contains(reason, "missing") {
+		t.Errorf("posting a row without its body: retry %v, %q", retry, reason)
+	}
+	if n := peers[0].hitCount("/i0"); n != 1 {
+		t.Errorf("the peer got %d requests, want the one delivery", n)
+	}
+}

@@ -20,13 +20,16 @@ type Outgoing struct {
 	InteractionID *uint
 }
 
-// Enqueue stores one durable delivery row per distinct inbox; the delivery
-// workers pick them up. Callers that hold a transaction pass its store.
+// Enqueue stores one durable delivery row per distinct inbox, and the body
+// once for all of them; the delivery workers pick them up. Callers that
+// hold a transaction pass its store.
 func (s *Service) Enqueue(ctx context.Context, store *models.Store, o Outgoing) error {
 	if store == nil {
 		store = s.store
 	}
 	now := s.now()
+	// One string for every row: the store hashes and writes it once.
+	body := string(o.Body)
 	seen := map[string]bool{}
 	rows := make([]models.Delivery, 0, len(o.Inboxes))
 	for _, inbox := range o.Inboxes {
@@ -41,7 +44,7 @@ func (s *Service) Enqueue(ctx context.Context, store *models.Store, o Outgoing) 
 		}
 		rows = append(rows, models.Delivery{
 			ActivityID: o.ActivityID, Inbox: inbox, Host: strings.ToLower(u.Host), Kind: o.Kind,
-			ArticleID: o.ArticleID, InteractionID: o.InteractionID, SignAs: o.SignAs, Body: string(o.Body),
+			ArticleID: o.ArticleID, InteractionID: o.InteractionID, SignAs: o.SignAs, Body: body,
 			Status: models.DeliveryPending, NextAttemptAt: now,
 		})
 	}

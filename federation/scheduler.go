@@ -10,15 +10,28 @@ import (
 // (MarkFederated makes a double run harmless; the lease makes it rare.)
 const schedulerLease = "scheduler"
 
+// Delivery bodies no pending row needs are purged this often, once they
+// were last queued this long ago: the age spares a body whose rows an
+// enqueue is still inserting.
+const (
+	bodyPurgeEvery = time.Hour
+	bodyPurgeAge   = time.Hour
+)
+
 // runScheduler federates scheduled articles when their time comes, and any
 // visible article whose Create was never queued (a crash between saving and
-// federating), until ctx ends.
+// federating), and purges delivery bodies no longer needed, until ctx ends.
 func (s *Service) runScheduler(ctx context.Context) {
 	t := time.NewTicker(s.tune.schedulerEvery)
 	defer t.Stop()
 	held := false
+	var lastPurge time.Time
 	for {
 		held = s.schedulerTick(ctx)
+		if held && time.Since(lastPurge) >= bodyPurgeEvery {
+			lastPurge = time.Now()
+			s.purgeDeliveryBodies(ctx)
+		}
 		select {
 		case <-ctx.Done():
 			if held {
@@ -61,4 +74,18 @@ func (s *Service) schedulerTick(ctx context.Context) bool {
 		}
 	}
 	return true
+}
+
+// purgeDeliveryBodies deletes the bodies of finished deliveries (see
+// models.PurgeDeliveryBodies).
+func (s *Service) purgeDeliveryBodies(ctx context.Context) {
+	n, err := s.store.PurgeDeliveryBodies(ctx, s.now().Add(-bodyPurgeAge))
+	switch {
+	case err != nil:
+		if ctx.Err() == nil {
+			s.log.Warn("purge delivery bodies", "err", err)
+		}
+	case n > 0:
+		s.log.Info("purged delivery bodies no pending delivery needs", "count", n)
+	}
 }

@@ -9,17 +9,26 @@ import (
 	"gorm.io/gorm/clause"
 )
 
-// EnqueueDeliveries inserts delivery rows; a row for the same activity and
-// inbox already queued is skipped, so re-running a fan-out is harmless.
+// EnqueueDeliveries inserts delivery rows, storing each distinct Body once
+// in the same transaction; a row for the same activity and inbox already
+// queued is skipped, so re-running a fan-out is harmless.
 func (s *Store) EnqueueDeliveries(ctx context.Context, ds []Delivery) (int64, error) {
 	if len(ds) == 0 {
 		return 0, nil
 	}
-	res := s.q(ctx).Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(ds, 500)
-	if res.Error != nil {
-		return 0, fmt.Errorf("enqueue %d deliveries: %w", len(ds), res.Error)
+	var n int64
+	err := s.q(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := storeDeliveryBodies(tx, ds, time.Now().UTC()); err != nil {
+			return err
+		}
+		res := tx.Clauses(clause.OnConflict{DoNothing: true}).CreateInBatches(ds, 500)
+		n = res.RowsAffected
+		return res.Error
+	})
+	if err != nil {
+		return 0, fmt.Errorf("enqueue %d deliveries: %w", len(ds), err)
 	}
-	return res.RowsAffected, nil
+	return n, nil
 }
 
 // DeliveryClaim asks for due delivery rows.
@@ -86,6 +95,9 @@ func (s *Store) ClaimDeliveries(ctx context.Context, c DeliveryClaim) ([]Deliver
 	var out []Delivery
 	if err := s.q(ctx).Where("id IN ? AND claimed_by = ?", ids, c.Holder).Order("next_attempt_at, id").Find(&out).Error; err != nil {
 		return nil, fmt.Errorf("load claimed deliveries: %w", err)
+	}
+	if err := s.fillDeliveryBodies(ctx, out); err != nil {
+		return nil, fmt.Errorf("claimed deliveries: %w", err)
 	}
 	return out, nil
 }
@@ -165,11 +177,14 @@ func (s *Store) ClaimHostDelivery(ctx context.Context, host, holder string, now,
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	var d Delivery
-	if err := s.q(ctx).First(&d, ids[0]).Error; err != nil {
+	ds := make([]Delivery, 1)
+	if err := s.q(ctx).First(&ds[0], ids[0]).Error; err != nil {
 		return nil, fmt.Errorf("load probe delivery %d: %w", ids[0], err)
 	}
-	return &d, nil
+	if err := s.fillDeliveryBodies(ctx, ds); err != nil {
+		return nil, fmt.Errorf("probe delivery %d: %w", ids[0], err)
+	}
+	return &ds[0], nil
 }
 
 // DeliveryOutcome is the result of one attempt.
@@ -295,24 +310,27 @@ func (s *Store) HasDeliveries(ctx context.Context, interactionID uint) (bool, er
 // (bodies left out), oldest activity first, for the admin page.
 func (s *Store) DeliveriesOfArticle(ctx context.Context, articleID uint) ([]Delivery, error) {
 	var out []Delivery
-	err := s.q(ctx).Omit("body").Where("article_id = ?", articleID).Order("created_at, activity_id, inbox").Find(&out).Error
+	err := s.q(ctx).Where("article_id = ?", articleID).Order("created_at, activity_id, inbox").Find(&out).Error
 	if err != nil {
 		return nil, fmt.Errorf("deliveries of article %d: %w", articleID, err)
 	}
 	return out, nil
 }
 
-// DeliveryByID loads one row (tests, admin).
+// DeliveryByID loads one row with its body (tests, admin).
 func (s *Store) DeliveryByID(ctx context.Context, id uint) (*Delivery, error) {
-	var d Delivery
-	if err := s.q(ctx).First(&d, id).Error; err != nil {
+	ds := make([]Delivery, 1)
+	if err := s.q(ctx).First(&ds[0], id).Error; err != nil {
 		return nil, notFound(err, fmt.Sprintf("load delivery %d", id))
 	}
-	return &d, nil
+	if err := s.fillDeliveryBodies(ctx, ds); err != nil {
+		return nil, fmt.Errorf("delivery %d: %w", id, err)
+	}
+	return &ds[0], nil
 }
 
-// ListDeliveries returns rows of one activity, or all when activityID is ""
-// (tests and tools).
+// ListDeliveries returns rows of one activity with their bodies, or all
+// when activityID is "" (tests and tools).
 func (s *Store) ListDeliveries(ctx context.Context, activityID string) ([]Delivery, error) {
 	var out []Delivery
 	db := s.q(ctx).Order("id")
@@ -320,6 +338,9 @@ func (s *Store) ListDeliveries(ctx context.Context, activityID string) ([]Delive
 		db = db.Where("activity_id = ?", activityID)
 	}
 	if err := db.Find(&out).Error; err != nil {
+		return nil, fmt.Errorf("list deliveries: %w", err)
+	}
+	if err := s.fillDeliveryBodies(ctx, out); err != nil {
 		return nil, fmt.Errorf("list deliveries: %w", err)
 	}
 	return out, nil

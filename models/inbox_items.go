@@ -112,3 +112,20 @@ func (s *Store) CountInboxItems(ctx context.Context) (int64, error) {
 	}
 	return n, nil
 }
+
+// ReleaseInboxItems gives back every unprocessed item claimed by holder,
+// untouched (no attempt counted), and returns how many. A process that
+// restarts under a stable name calls it before its workers start: what the
+// name still holds is its previous life's, and is due again at once rather
+// than after the stale-claim timeout.
+func (s *Store) ReleaseInboxItems(ctx context.Context, holder string) (int64, error) {
+	if holder == "" {
+		return 0, fmt.Errorf("release inbox items: no holder given")
+	}
+	res := s.q(ctx).Model(&InboxItem{}).Where("claimed_by = ? AND processed_at IS NULL", holder).
+		Updates(map[string]any{"claimed_by": "", "claimed_at": nil})
+	if res.Error != nil {
+		return 0, fmt.Errorf("release inbox items of %s: %w", holder, res.Error)
+	}
+	return res.RowsAffected, nil
+}

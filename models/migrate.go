@@ -32,6 +32,17 @@ func migrations() []migration {
 			}
 			return tx.Create(&CacheGeneration{ID: 1}).Error
 		}},
+		{3, "delivery bodies stored once", func(tx *gorm.DB) error {
+			if err := tx.AutoMigrate(&DeliveryBody{}); err != nil {
+				return err
+			}
+			if !tx.Migrator().HasColumn(&Delivery{}, "BodyHash") {
+				if err := tx.Migrator().AddColumn(&Delivery{}, "BodyHash"); err != nil {
+					return err
+				}
+			}
+			return moveDeliveryBodies(tx)
+		}},
 	}
 }
 

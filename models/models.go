@@ -272,6 +272,12 @@ const (
 )
 
 // Delivery is one activity to one inbox: the durable outgoing queue.
+//
+// The body to send is stored once per distinct body in delivery_bodies
+// (a fan-out to 10,000 inboxes writes it once), keyed by BodyHash. Body is
+// not a column: EnqueueDeliveries stores it and the claims load it back;
+// the admin list leaves it empty, and so do finished rows whose body was
+// purged.
 type Delivery struct {
 	ID            uint      `gorm:"primaryKey"`
 	ActivityID    string    `gorm:"type:text;not null;uniqueIndex:idx_delivery_target"`
@@ -281,7 +287,8 @@ type Delivery struct {
 	ArticleID     *uint     `gorm:"index"`
 	InteractionID *uint     `gorm:"index"`
 	SignAs        string    `gorm:"size:64"` // local username whose key signs
-	Body          string    `gorm:"type:text"`
+	BodyHash      string    `gorm:"size:64"` // DeliveryBody.Hash
+	Body          string    `gorm:"-"`       // the JSON to POST (a mention job for webmention rows)
 	Status        string    `gorm:"size:16;not null;index:idx_delivery_due,priority:1"`
 	NextAttemptAt time.Time `gorm:"index:idx_delivery_due,priority:2"`
 	Attempts      int
@@ -292,6 +299,18 @@ type Delivery struct {
 	DeliveredAt   *time.Time
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
+}
+
+// DeliveryBody is the body of one or many deliveries, stored once and keyed
+// by its SHA-256 (hex). Keying by content rather than by activity id lets
+// rows whose body differs per target (mention jobs) use the same table,
+// and makes a re-queued identical body a no-op.
+type DeliveryBody struct {
+	Hash string `gorm:"primaryKey;size:64"`
+	Body string `gorm:"type:text;not null"`
+	// UsedAt is the last time rows were queued with this body; the purge
+	// spares recent bodies so it cannot race an enqueue still in flight.
+	UsedAt time.Time `gorm:"not null"`
 }
 
 // RemoteHost tracks whether a host answers, so a host failing for days is
