@@ -189,7 +189,7 @@ func (s *Service) startLocked(p *pool, sendCtx context.Context, d models.Deliver
 	p.wg.Add(1)
 	go func() {
 		defer p.wg.Done()
-		r := s.post(sendCtx, d)
+		r := s.attempt(sendCtx, d)
 		done := attemptDone{d: d, r: r, at: s.now(), released: r.err != nil && sendCtx.Err() != nil}
 		// The slot stays taken until the recorder has the result: if
 		// writing results falls behind, sending slows down with it, so the

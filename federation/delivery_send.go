@@ -100,6 +100,15 @@ func (s *Service) recordFailure(ctx context.Context, a attemptDone) {
 		"attempt", o.Attempts, "status", r.status, "reason", o.LastError)
 }
 
+// attempt sends one queued row: an activity is a signed POST to an inbox;
+// a mention job notifies a page the article links to.
+func (s *Service) attempt(ctx context.Context, d models.Delivery) attemptResult {
+	if d.Kind != MentionDeliveryKind {
+		return s.post(ctx, d)
+	}
+	return attemptResult{err: s.SendMentionJob(ctx, &d)}
+}
+
 // post signs and sends one delivery. The body was built once per activity
 // and is sent as stored; only Date, Digest and Signature are per request.
 func (s *Service) post(ctx context.Context, d models.Delivery) attemptResult {
@@ -158,7 +167,8 @@ func classify(r attemptResult) (retry bool, reason string) {
 	}
 	if r.status == 0 {
 		var refused *RefusedError
-		return !errors.As(r.err, &refused), reason
+		var rejected *MentionRejectedError
+		return !errors.As(r.err, &refused) && !errors.As(r.err, &rejected), reason
 	}
 	switch {
 	case r.status == http.StatusNotImplemented:

@@ -52,9 +52,24 @@ func (s *Service) ArticleSaved(ctx context.Context, articleID uint) error {
 		return fmt.Errorf("federate article %d: %w", articleID, err)
 	}
 	if a.FederatedAt == nil {
-		return s.publishNew(ctx, st, a, obj)
+		err = s.publishNew(ctx, st, a, obj)
+	} else {
+		err = s.publishUpdate(ctx, st, a, obj)
 	}
-	return s.publishUpdate(ctx, st, a, obj)
+	if err != nil {
+		return err
+	}
+	s.queueMentions(ctx, a.ID)
+	return nil
+}
+
+// queueMentions tells the pages an article links to (Webmention, else
+// Pingback) through the delivery queue. A failure is logged, not returned:
+// the article itself went out.
+func (s *Service) queueMentions(ctx context.Context, articleID uint) {
+	if err := s.SendMentions(ctx, articleID); err != nil {
+		s.log.Warn("queue webmentions", "article", articleID, "err", err)
+	}
 }
 
 // publishNew queues Create and Announce, and marks the article federated in
@@ -172,6 +187,8 @@ func (s *Service) ArticleDeleted(ctx context.Context, articleID uint) error {
 	if err != nil {
 		return fmt.Errorf("federate deletion of article %d: %w", articleID, err)
 	}
+	// Pages it linked to were told of it; they are told it is gone.
+	s.queueMentions(ctx, a.ID)
 	if a.FederatedAt == nil || a.Imported {
 		return nil
 	}

@@ -1,6 +1,7 @@
 package federation
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -397,4 +398,57 @@ func targetsOf(ds []models.Delivery) []string {
 		out = append(out, d.Inbox)
 	}
 	return out
+}
+
+// TestPublishingNotifiesLinkedPages: publishing an article queues one
+// mention job per external link, and the delivery worker sends each by
+// Webmention or Pingback (not as an ActivityPub POST); a refusal is final.
+func TestPublishingNotifiesLinkedPages(t *testing.T) {
+	e := newOutEnv(t, nil)
+	m := newMentionReceiver(t)
+	author := e.author("ann")
+	pub := time.Now().UTC().Add(-time.Minute)
+	html := fmt.Sprintf(`<p><a href="%[1]s/page/link-abs">wm</a> <a href="%[1]s/page/x-pingback">pb</a>
+		<a href="%[1]s/page/wm-bad">bad</a> <a href="%[1]s/page/none">none</a></p>`, m.srv.URL)
+	a, err := e.store.SaveArticle(context.Background(), 0, models.ArticleInput{Title: "Links", Slug: "links", HTML: html,
+		Status: models.StatusPublished, PublishedAt: &pub, AuthorID: author.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.svc.ArticleSaved(context.Background(), a.ID); err != nil {
+		t.Fatal(err)
+	}
+	stop := startDeliveries(e.svc)
+	defer stop()
+	final := func() bool {
+		for _, d := range e.rows() {
+			if d.Kind == MentionDeliveryKind && d.Status == models.DeliveryPending {
+				return false
+			}
+		}
+		return true
+	}
+	eventually(t, 10*time.Second, "mention jobs finished", final)
+	stop()
+	got, _ := m.take()
+	sort.Slice(got, func(i, j int) bool { return got[i].Protocol > got[j].Protocol })
+	source := testBase + a.Permalink()
+	want := []received{
+		{Path: "/wm/ok", Protocol: "webmention", Source: source, Target: m.srv.URL + "/page/link-abs"},
+		{Path: "/xmlrpc", Protocol: "pingback", Source: source, Target: m.srv.URL + "/page/x-pingback"},
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Fatalf("received %+v\nwant %+v", got, want)
+	}
+	status := map[string]string{}
+	for _, d := range e.rows() {
+		if d.Kind == MentionDeliveryKind {
+			status[d.Inbox[len(m.srv.URL):]] = d.Status
+		}
+	}
+	wantStatus := map[string]string{"/page/link-abs": models.DeliveryDelivered, "/page/x-pingback": models.DeliveryDelivered,
+		"/page/wm-bad": models.DeliveryFailed, "/page/none": models.DeliveryDelivered}
+	if !reflect.DeepEqual(status, wantStatus) {
+		t.Errorf("row status %v, want %v", status, wantStatus)
+	}
 }

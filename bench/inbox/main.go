@@ -1,18 +1,25 @@
 // Command inbox measures how many signed replies per second `fedpress
 // serve` accepts at its shared inbox and then processes into comments, on
-// SQLite and on PostgreSQL, with the sender's key already cached.
+// SQLite and on PostgreSQL, with the senders' keys already cached.
 //
 //	go run ./bench/inbox -n 5000 -c 16 -db sqlite,postgres
+//	go run ./bench/inbox -n 5000 -c 16 -db sqlite,postgres -actors 20
 //
 // For each backend it builds (or takes) the fedpress binary, makes a fresh
 // data folder (and PostgreSQL schema), creates an author with `fedpress
 // author add`, publishes one article with `fedpress post`, and starts
 // `fedpress serve --allow-private-peers`. A loopback HTTP server stands in
-// for the remote instance and serves the replying actor's document with
-// its public key. One warm-up reply makes the server fetch and cache that
-// key. Then N Create{Note} replies to the article, all signed before the
-// clock starts (the Date of a signature stays valid for an hour), are
-// POSTed to /inbox by C concurrent clients on keep-alive connections.
+// for the remote instance and serves the documents of the A replying
+// actors (-actors; "bob" when A is 1, else bob0…bobA-1), each with its own
+// key id and public key (they share one RSA key pair, to keep setup cheap).
+// One warm-up reply per actor makes the server fetch and cache every key:
+// exactly A key fetches before the clock starts. Then N Create{Note}
+// replies to the article, signed round robin by the A actors and all
+// before the clock starts (the Date of a signature stays valid for an
+// hour), are POSTed to /inbox by C concurrent clients on keep-alive
+// connections. The inbox worker applies items in per-actor lanes, so one
+// actor (the default) measures a single lane; several actors let lanes run
+// side by side.
 // Reported: the answer time of the 202s (p50, p99), accepted per second,
 // and, polling the database until no item is pending, processed per
 // second from the first request to the last item processed; also the
@@ -68,14 +75,22 @@ func main() {
 	common.Register(fs, "sqlite,postgres")
 	n := fs.Int("n", 5000, "signed replies to send")
 	c := fs.Int("c", 16, "concurrent clients")
+	actors := fs.Int("actors", 1, "remote actors signing the replies round robin (bob, or bob0…bobN-1), each key fetched and cached in the warm-up")
 	fs.Parse(os.Args[1:])
+	if *actors < 1 {
+		common.Fatal(fmt.Errorf("-actors %d: need at least 1", *actors))
+	}
 	setup := common.Setup()
 	defer setup.Close()
 	results := harness.ForEachBackend(setup, func(backend, dir string) (result, error) {
-		return runOne(&common, backend, setup.Bin, dir, *n, *c)
+		return runOne(&common, backend, setup.Bin, dir, *n, *c, *actors)
 	})
 
-	common.Header("fedpress inbox benchmark: signed Create{Note} replies to one article, sender key cached")
+	if *actors == 1 {
+		common.Header("fedpress inbox benchmark: signed Create{Note} replies to one article from 1 actor, sender key cached")
+	} else {
+		common.Header(fmt.Sprintf("fedpress inbox benchmark: signed Create{Note} replies to one article from %d actors (round robin), sender keys cached", *actors))
+	}
 	var rows [][]string
 	for _, r := range results {
 		rows = append(rows, []string{
@@ -121,17 +136,24 @@ func otherStr(m map[int]int, errs int) string {
 	return strings.Join(parts, " ")
 }
 
-// remote is the stand-in instance: it serves one actor document.
+// remote is the stand-in instance: it serves the documents of its actors,
+// which share one key pair but each have their own key id.
 type remote struct {
 	base   string
-	actor  string
-	keyID  string
-	signer federation.Signer
-	gets   atomic.Int64
+	actors []remoteActor
+	docs   map[string][]byte // by path: /users/NAME
+	gets   atomic.Int64      // actor document GETs, i.e. key fetches
 	srv    *http.Server
 }
 
-func startRemote() (*remote, error) {
+type remoteActor struct {
+	name   string // bob, or bob0…bobN-1
+	uri    string
+	signer federation.Signer
+}
+
+// startRemote serves n actors: "bob" when n is 1, else bob0…bobN-1.
+func startRemote(n int) (*remote, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
@@ -144,25 +166,34 @@ func startRemote() (*remote, error) {
 	if err != nil {
 		return nil, err
 	}
-	r := &remote{base: "http://" + ln.Addr().String()}
-	r.actor = r.base + "/users/bob"
-	r.keyID = r.actor + "#main-key"
-	r.signer = federation.Signer{KeyID: r.keyID, Key: key}
-	doc, _ := json.Marshal(map[string]any{
-		"@context":          []any{"https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"},
-		"id":                r.actor,
-		"type":              "Person",
-		"preferredUsername": "bob",
-		"name":              "Bob Bench",
-		"url":               r.base + "/@bob",
-		"inbox":             r.actor + "/inbox",
-		"outbox":            r.actor + "/outbox",
-		"followers":         r.actor + "/followers",
-		"endpoints":         map[string]any{"sharedInbox": r.base + "/inbox"},
-		"publicKey":         map[string]any{"id": r.keyID, "owner": r.actor, "publicKeyPem": pub},
-	})
+	r := &remote{base: "http://" + ln.Addr().String(), docs: make(map[string][]byte, n)}
+	for i := range n {
+		name, display := "bob", "Bob Bench"
+		if n > 1 {
+			name, display = "bob"+strconv.Itoa(i), "Bob Bench "+strconv.Itoa(i)
+		}
+		a := remoteActor{name: name, uri: r.base + "/users/" + name}
+		keyID := a.uri + "#main-key"
+		a.signer = federation.Signer{KeyID: keyID, Key: key}
+		doc, _ := json.Marshal(map[string]any{
+			"@context":          []any{"https://www.w3.org/ns/activitystreams", "https://w3id.org/security/v1"},
+			"id":                a.uri,
+			"type":              "Person",
+			"preferredUsername": name,
+			"name":              display,
+			"url":               r.base + "/@" + name,
+			"inbox":             a.uri + "/inbox",
+			"outbox":            a.uri + "/outbox",
+			"followers":         a.uri + "/followers",
+			"endpoints":         map[string]any{"sharedInbox": r.base + "/inbox"},
+			"publicKey":         map[string]any{"id": keyID, "owner": a.uri, "publicKeyPem": pub},
+		})
+		r.actors = append(r.actors, a)
+		r.docs["/users/"+name] = doc
+	}
 	r.srv = &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
-		if req.URL.Path != "/users/bob" {
+		doc, ok := r.docs[req.URL.Path]
+		if !ok {
 			http.NotFound(w, req)
 			return
 		}
@@ -179,19 +210,20 @@ type signed struct {
 	header http.Header
 }
 
-// reply is a signed Create{Note} answering the article, number i.
-func (r *remote) reply(inbox, article string, i int) (signed, error) {
-	note := r.actor + "/statuses/" + strconv.Itoa(i)
+// reply is a signed Create{Note} by actor a answering the article, number
+// i (unique per actor).
+func (r *remote) reply(a remoteActor, inbox, article string, i int) (signed, error) {
+	note := a.uri + "/statuses/" + strconv.Itoa(i)
 	public := "https://www.w3.org/ns/activitystreams#Public"
 	body, _ := json.Marshal(map[string]any{
 		"@context": "https://www.w3.org/ns/activitystreams",
-		"id":       note + "/activity", "type": "Create", "actor": r.actor,
-		"published": "2026-01-02T03:04:05Z", "to": []string{public}, "cc": []string{r.actor + "/followers"},
+		"id":       note + "/activity", "type": "Create", "actor": a.uri,
+		"published": "2026-01-02T03:04:05Z", "to": []string{public}, "cc": []string{a.uri + "/followers"},
 		"object": map[string]any{
-			"id": note, "type": "Note", "attributedTo": r.actor, "inReplyTo": article,
+			"id": note, "type": "Note", "attributedTo": a.uri, "inReplyTo": article,
 			"content":   fmt.Sprintf("<p>Reply number %d: a thoughtful remark about this article, with <a href=\"https://example.org/\">a link</a> and a few more words to make it the size of a real reply.</p>", i),
-			"published": "2026-01-02T03:04:05Z", "url": r.base + "/@bob/" + strconv.Itoa(i),
-			"to": []string{public}, "cc": []string{r.actor + "/followers"},
+			"published": "2026-01-02T03:04:05Z", "url": r.base + "/@" + a.name + "/" + strconv.Itoa(i),
+			"to": []string{public}, "cc": []string{a.uri + "/followers"},
 		},
 	})
 	req, err := http.NewRequest(http.MethodPost, inbox, bytes.NewReader(body))
@@ -199,7 +231,7 @@ func (r *remote) reply(inbox, article string, i int) (signed, error) {
 		return signed{}, err
 	}
 	req.Header.Set("Content-Type", `application/ld+json; profile="https://www.w3.org/ns/activitystreams"`)
-	if err := r.signer.SignRequest(req, body); err != nil {
+	if err := a.signer.SignRequest(req, body); err != nil {
 		return signed{}, err
 	}
 	return signed{body: body, header: req.Header}, nil
@@ -226,7 +258,7 @@ func send(client *http.Client, inbox string, s signed) (int, time.Duration, erro
 	return resp.StatusCode, time.Since(start), nil
 }
 
-func runOne(common *harness.Common, backend, bin, dir string, n, c int) (result, error) {
+func runOne(common *harness.Common, backend, bin, dir string, n, c, actors int) (result, error) {
 	ctx := context.Background()
 	res := result{backend: backend, n: n, c: c, other: map[int]int{}}
 	harness.Logf("%s: author add, post", backend)
@@ -250,7 +282,7 @@ func runOne(common *harness.Common, backend, bin, dir string, n, c int) (result,
 	urls, _ := federation.NewURLs(blog.BaseURL)
 	articleID := urls.Article(art.ID)
 
-	rem, err := startRemote()
+	rem, err := startRemote(actors)
 	if err != nil {
 		return res, err
 	}
@@ -266,22 +298,35 @@ func runOne(common *harness.Common, backend, bin, dir string, n, c int) (result,
 	client := &http.Client{Transport: tr, Timeout: time.Minute}
 	defer tr.CloseIdleConnections()
 
-	// Warm-up: the server fetches bob's key once and caches it.
-	warm, err := rem.reply(inbox, articleID, 0)
-	if err != nil {
-		return res, err
+	// Warm-up: one reply (number 0) per actor; the server fetches each
+	// actor's key once and caches it.
+	if actors > 1 {
+		harness.Logf("%s: warm-up, one reply from each of %d actors", backend, actors)
 	}
-	if code, _, err := send(client, inbox, warm); err != nil || code != http.StatusAccepted {
-		return res, fmt.Errorf("warm-up reply: status %d, %v (log %s)", code, err, serve.LogPath)
+	for _, a := range rem.actors {
+		warm, err := rem.reply(a, inbox, articleID, 0)
+		if err != nil {
+			return res, err
+		}
+		if code, _, err := send(client, inbox, warm); err != nil || code != http.StatusAccepted {
+			return res, fmt.Errorf("warm-up reply from %s: status %d, %v (log %s)", a.name, code, err, serve.LogPath)
+		}
 	}
 	if err := waitDrained(ctx, store, 30*time.Second); err != nil {
 		return res, fmt.Errorf("warm-up not processed: %w", err)
 	}
-	if counts, err := store.TableCounts(ctx); err != nil || counts["interactions"] != 1 {
-		return res, fmt.Errorf("warm-up reply did not become a comment: %v %v (log %s)", counts, err, serve.LogPath)
+	if counts, err := store.TableCounts(ctx); err != nil || counts["interactions"] != int64(actors) {
+		return res, fmt.Errorf("warm-up replies did not become %d comments: %v %v (log %s)", actors, counts, err, serve.LogPath)
+	}
+	if got := rem.gets.Load(); got != int64(actors) {
+		return res, fmt.Errorf("warm-up: %d key fetches for %d actors, want one each (log %s)", got, actors, serve.LogPath)
 	}
 
-	harness.Logf("%s: signing %d replies", backend, n)
+	if actors == 1 {
+		harness.Logf("%s: signing %d replies", backend, n)
+	} else {
+		harness.Logf("%s: signing %d replies, round robin by %d actors", backend, n, actors)
+	}
 	reqs := make([]signed, n)
 	signStart := time.Now()
 	var wg sync.WaitGroup
@@ -291,7 +336,7 @@ func runOne(common *harness.Common, backend, bin, dir string, n, c int) (result,
 		go func() {
 			defer wg.Done()
 			for i := w; i < n; i += runtime.GOMAXPROCS(0) {
-				s, err := rem.reply(inbox, articleID, i+1)
+				s, err := rem.reply(rem.actors[i%actors], inbox, articleID, i+1)
 				if err != nil {
 					signErr.Store(err)
 					return
@@ -361,7 +406,7 @@ func runOne(common *harness.Common, backend, bin, dir string, n, c int) (result,
 	if err != nil {
 		return res, err
 	}
-	res.comments = counts["interactions"] - 1 // the warm-up's
+	res.comments = counts["interactions"] - int64(actors) // the warm-ups'
 	res.keyFetches = rem.gets.Load()
 	if res.comments != int64(res.accepted) {
 		harness.Logf("%s: WARNING: %d replies accepted but %d comments stored (log %s)", backend, res.accepted, res.comments, serve.LogPath)
