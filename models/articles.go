@@ -345,13 +345,7 @@ func (s *Store) UnmarkFederated(ctx context.Context, id uint, now time.Time) (bo
 // CancelArticleDeliveries it leaves the author's replies on the article
 // alone: they stay due when the article is only withdrawn.
 func (s *Store) CancelArticleActivities(ctx context.Context, articleID uint, kinds []string, reason string, at time.Time) (int64, error) {
-	res := s.q(ctx).Model(&Delivery{}).
-		Where("article_id = ? AND interaction_id IS NULL AND status = ? AND kind IN ? AND (claimed_by = '' OR claimed_by IS NULL)", articleID, DeliveryPending, kinds).
-		Updates(map[string]any{"status": DeliveryFailed, "last_error": reason, "updated_at": at})
-	if res.Error != nil {
-		return 0, fmt.Errorf("cancel %v of article %d: %w", kinds, articleID, res.Error)
-	}
-	return res.RowsAffected, nil
+	return s.cancelArticleRows(ctx, articleID, kinds, reason, at, true)
 }
 
 // ActivityQueued reports whether deliveries of activityID were ever queued,

@@ -278,11 +278,20 @@ func (s *Store) WakeHostDeliveries(ctx context.Context, host string, now time.Ti
 // CancelArticleDeliveries fails the still-pending, unclaimed rows of an
 // article's activities of the given kinds (a Delete supersedes its Create).
 func (s *Store) CancelArticleDeliveries(ctx context.Context, articleID uint, kinds []string, reason string, at time.Time) (int64, error) {
-	res := s.q(ctx).Model(&Delivery{}).
-		Where("article_id = ? AND status = ? AND kind IN ? AND (claimed_by = '' OR claimed_by IS NULL)", articleID, DeliveryPending, kinds).
-		Updates(map[string]any{"status": DeliveryFailed, "last_error": reason, "updated_at": at})
+	return s.cancelArticleRows(ctx, articleID, kinds, reason, at, false)
+}
+
+// cancelArticleRows fails pending, unclaimed rows of an article; ownOnly
+// keeps the rows of replies on it (interaction_id set).
+func (s *Store) cancelArticleRows(ctx context.Context, articleID uint, kinds []string, reason string, at time.Time, ownOnly bool) (int64, error) {
+	q := s.q(ctx).Model(&Delivery{}).
+		Where("article_id = ? AND status = ? AND kind IN ? AND (claimed_by = '' OR claimed_by IS NULL)", articleID, DeliveryPending, kinds)
+	if ownOnly {
+		q = q.Where("interaction_id IS NULL")
+	}
+	res := q.Updates(map[string]any{"status": DeliveryFailed, "last_error": reason, "updated_at": at})
 	if res.Error != nil {
-		return 0, fmt.Errorf("cancel deliveries of article %d: %w", articleID, res.Error)
+		return 0, fmt.Errorf("cancel %v of article %d: %w", kinds, articleID, res.Error)
 	}
 	return res.RowsAffected, nil
 }
