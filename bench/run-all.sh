@@ -17,6 +17,7 @@ run() {
 	cat "$out/$name.txt"
 }
 run inbox ./bench/inbox -n 5000 -c 16 -db sqlite,postgres
+run inbox-50-actors ./bench/inbox -n 5000 -c 16 -actors 50 -db sqlite,postgres
 run pages ./bench/pages -db sqlite,postgres
 run fanout-postgres ./bench/fanout -db postgres
 run fanout-sqlite ./bench/fanout -db sqlite -layouts 'serve;serve,serve,serve'
