@@ -80,6 +80,13 @@ func (s *Service) SendMentions(ctx context.Context, articleID uint) error {
 	if a.Imported {
 		return nil
 	}
+	st, err := s.store.GetSettings(ctx)
+	if err != nil {
+		return fmt.Errorf("send mentions of article %d: %w", articleID, err)
+	}
+	if st.SkipLinkNotifications {
+		return nil
+	}
 	visible := a.IsVisible(s.now())
 	deleted := a.DeletedAt != nil || a.Status == models.StatusDeleted
 	if !visible && !deleted {

@@ -451,4 +451,26 @@ func TestPublishingNotifiesLinkedPages(t *testing.T) {
 	if !reflect.DeepEqual(status, wantStatus) {
 		t.Errorf("row status %v, want %v", status, wantStatus)
 	}
+
+	// With the setting off, an edit queues no mention job.
+	st, err := e.store.GetSettings(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.SkipLinkNotifications = true
+	if err := e.store.SaveSettings(context.Background(), st); err != nil {
+		t.Fatal(err)
+	}
+	before := len(e.rows())
+	time.Sleep(2 * time.Millisecond) // a new UpdatedAt: a new batch if it were sent
+	if _, err := e.store.SaveArticle(context.Background(), a.ID, models.ArticleInput{Title: "Links", Slug: "links", HTML: html + "<p>more</p>",
+		Status: models.StatusPublished, PublishedAt: &pub, AuthorID: author.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.svc.SendMentions(context.Background(), a.ID); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(e.rows()); n != before {
+		t.Errorf("setting off: %d new rows", n-before)
+	}
 }

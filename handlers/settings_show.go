@@ -15,6 +15,7 @@ type settingsForm struct {
 	BlogUsername, BlogName, BlogSummary   string
 	PostsPerPage                          string
 	HoldVisitorComments                   bool
+	NotifyLinks                           bool
 	FediModeration, ObjectType            string
 	ManuallyApprovesFollowers, Authorized bool
 }
@@ -38,6 +39,7 @@ func settingsFormOf(st *models.Settings) settingsForm {
 		Title: st.Title, Tagline: st.Tagline, Language: st.Language,
 		BlogUsername: st.BlogUsername, BlogName: st.BlogName, BlogSummary: st.BlogSummary,
 		PostsPerPage: strconv.Itoa(st.PostsPerPage), HoldVisitorComments: st.HoldVisitorComments,
+		NotifyLinks:    !st.SkipLinkNotifications,
 		FediModeration: st.FediModeration, ObjectType: st.ObjectType,
 		ManuallyApprovesFollowers: st.ManuallyApprovesFollowers, Authorized: st.AuthorizedFetch,
 	}

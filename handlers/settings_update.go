@@ -25,6 +25,7 @@ func (s *Server) settingsUpdate(c echo.Context) error {
 		Title: v("title"), Tagline: v("tagline"), Language: v("language"),
 		BlogUsername: strings.ToLower(v("blog_username")), BlogName: v("blog_name"), BlogSummary: v("blog_summary"),
 		PostsPerPage: v("posts_per_page"), HoldVisitorComments: v("hold_visitor_comments") != "",
+		NotifyLinks:    v("notify_links") != "",
 		FediModeration: v("fedi_moderation"), ObjectType: v("object_type"),
 		ManuallyApprovesFollowers: v("manually_approves_followers") != "", Authorized: v("authorized_fetch") != "",
 	}
@@ -80,6 +81,7 @@ func (s *Server) settingsUpdate(c echo.Context) error {
 	st.Title, st.Tagline, st.Language = f.Title, f.Tagline, f.Language
 	st.BlogUsername, st.BlogName, st.BlogSummary = f.BlogUsername, f.BlogName, f.BlogSummary
 	st.PostsPerPage, st.HoldVisitorComments = perPage, f.HoldVisitorComments
+	st.SkipLinkNotifications = !f.NotifyLinks
 	st.FediModeration, st.ObjectType = f.FediModeration, f.ObjectType
 	st.ManuallyApprovesFollowers, st.AuthorizedFetch = f.ManuallyApprovesFollowers, f.Authorized
 	if err := s.Store.SaveSettings(ctx, st); err != nil {

@@ -39,6 +39,20 @@ func TestSettingsUpdate(t *testing.T) {
 		mustContain(t, page.Body.String(), "Settings saved.", `value="notes"`, `value="first" checked`, `value="Note" checked`)
 	}
 
+	// Link notifications: off when the box is unchecked, on when checked.
+	if !st.SkipLinkNotifications {
+		t.Errorf("unchecked notify_links saved as on")
+	}
+	on := validSettings()
+	on.Set("notify_links", "1")
+	if rec := ad.post("/admin/settings", on); rec.Code != http.StatusSeeOther {
+		t.Fatalf("save with notify_links: %d", rec.Code)
+	}
+	if st, _ := ts.Store.GetSettings(ctx); st.SkipLinkNotifications {
+		t.Errorf("checked notify_links saved as off")
+	}
+	mustContain(t, ad.get("/admin/settings/").Body.String(), `name="notify_links" value="1" checked`)
+
 	refusals := []struct {
 		name, key, value, body string
 	}{

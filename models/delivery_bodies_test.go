@@ -353,3 +353,60 @@ func TestMigrateDeliveryBodies(t *testing.T) {
 		})
 	}
 }
+
+// TestMigrateLinkNotificationsSetting: a version 3 database gains the
+// column with link notifications on, and its settings row still loads.
+func TestMigrateLinkNotificationsSetting(t *testing.T) {
+	for _, backend := range []string{"sqlite", "postgres"} {
+		t.Run(backend, func(t *testing.T) {
+			ctx := context.Background()
+			var (
+				opt  models.Options
+				dial gorm.Dialector
+			)
+			if backend == "sqlite" {
+				dir := t.TempDir()
+				path := filepath.Join(dir, "v3.db")
+				opt, dial = models.Options{SQLitePath: path, DataDir: dir}, sqlite.Open(path)
+			} else {
+				dsn := modelstest.PostgresDSN(t)
+				opt, dial = models.Options{DatabaseURL: dsn, MaxOpenConns: 4}, postgres.Open(dsn)
+			}
+			s, err := models.Open(ctx, opt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.EnsureSettings(ctx, func() (string, string, string, string, error) { return "a", "b", "c", "d", nil }); err != nil {
+				t.Fatal(err)
+			}
+			s.Close()
+			raw, err := gorm.Open(dial, &gorm.Config{Logger: logger.Discard})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer func() {
+				if db, err := raw.DB(); err == nil {
+					db.Close()
+				}
+			}()
+			if err := raw.Exec("ALTER TABLE settings DROP COLUMN skip_link_notifications").Error; err != nil {
+				t.Fatal(err)
+			}
+			if err := raw.Exec("DELETE FROM schema_migrations WHERE version = 4").Error; err != nil {
+				t.Fatal(err)
+			}
+			s, err = models.Open(ctx, opt)
+			if err != nil {
+				t.Fatalf("migrate to v4: %v", err)
+			}
+			defer s.Close()
+			st, err := s.GetSettings(ctx)
+			if err != nil || st.SkipLinkNotifications || st.Title == "" {
+				t.Fatalf("settings after v4: %+v %v", st, err)
+			}
+			if v, _ := s.SchemaVersion(ctx); v < 4 {
+				t.Fatalf("schema version %d", v)
+			}
+		})
+	}
+}

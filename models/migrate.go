@@ -43,6 +43,12 @@ func migrations() []migration {
 			}
 			return moveDeliveryBodies(tx)
 		}},
+		{4, "setting: notify linked pages", func(tx *gorm.DB) error {
+			if tx.Migrator().HasColumn(&Settings{}, "SkipLinkNotifications") {
+				return nil // created by v1 from the current struct
+			}
+			return tx.Migrator().AddColumn(&Settings{}, "SkipLinkNotifications")
+		}},
 	}
 }
 

@@ -36,20 +36,25 @@ type Author struct {
 // Settings is the single row of blog-wide configuration, including the blog
 // actor's and the instance actor's keys.
 type Settings struct {
-	ID                        uint   `gorm:"primaryKey"`
-	Title                     string `gorm:"size:200"`
-	Tagline                   string `gorm:"size:300"`
-	Language                  string `gorm:"size:16"`
-	BlogUsername              string `gorm:"size:64"` // handle of the blog actor, default "blog"
-	BlogName                  string `gorm:"size:200"`
-	BlogSummary               string `gorm:"type:text"`
-	BlogPrivateKeyPEM         string `gorm:"type:text"`
-	BlogPublicKeyPEM          string `gorm:"type:text"`
-	InstancePrivateKeyPEM     string `gorm:"type:text"`
-	InstancePublicKeyPEM      string `gorm:"type:text"`
-	ObjectType                string `gorm:"size:16"` // "Article" (default) or "Note"
-	FediModeration            string `gorm:"size:16"` // "open" (default), "first" or "all"
-	HoldVisitorComments       bool   // visitor comments wait for approval
+	ID                    uint   `gorm:"primaryKey"`
+	Title                 string `gorm:"size:200"`
+	Tagline               string `gorm:"size:300"`
+	Language              string `gorm:"size:16"`
+	BlogUsername          string `gorm:"size:64"` // handle of the blog actor, default "blog"
+	BlogName              string `gorm:"size:200"`
+	BlogSummary           string `gorm:"type:text"`
+	BlogPrivateKeyPEM     string `gorm:"type:text"`
+	BlogPublicKeyPEM      string `gorm:"type:text"`
+	InstancePrivateKeyPEM string `gorm:"type:text"`
+	InstancePublicKeyPEM  string `gorm:"type:text"`
+	ObjectType            string `gorm:"size:16"` // "Article" (default) or "Note"
+	FediModeration        string `gorm:"size:16"` // "open" (default), "first" or "all"
+	HoldVisitorComments   bool   // visitor comments wait for approval
+	// SkipLinkNotifications turns off telling the pages an article links
+	// to (Webmention, Pingback), as WordPress's "notify any blogs linked
+	// to". Negative so that the zero value, which GORM will not write over
+	// a column default, keeps the usual behaviour.
+	SkipLinkNotifications     bool `gorm:"not null;default:false"`
 	ManuallyApprovesFollowers bool
 	AuthorizedFetch           bool
 	PostsPerPage              int

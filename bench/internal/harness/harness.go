@@ -221,7 +221,29 @@ func (c *Common) NewBlog(backend, bin, dir string) (*Blog, error) {
 		b.Close()
 		return nil, err
 	}
+	if err := b.skipLinkNotifications(); err != nil {
+		b.Close()
+		return nil, err
+	}
 	return b, nil
+}
+
+// skipLinkNotifications turns off telling linked pages (Webmention,
+// Pingback): the bench article links to real sites, and a benchmark talks
+// only to loopback. The fan-out counts ActivityPub deliveries alone.
+func (b *Blog) skipLinkNotifications() error {
+	ctx := context.Background()
+	s, err := b.Store(ctx)
+	if err != nil {
+		return err
+	}
+	defer s.Close()
+	st, err := s.GetSettings(ctx)
+	if err != nil {
+		return err
+	}
+	st.SkipLinkNotifications = true
+	return s.SaveSettings(ctx, st)
 }
 
 // freshSchema creates schema bench_<random> and returns a DSN bound to it.
