@@ -220,18 +220,7 @@ func TestMigrateDeliveryBodies(t *testing.T) {
 	for _, backend := range []string{"sqlite", "postgres"} {
 		t.Run(backend, func(t *testing.T) {
 			ctx := context.Background()
-			var (
-				opt  models.Options
-				dial gorm.Dialector
-			)
-			if backend == "sqlite" {
-				dir := t.TempDir()
-				path := filepath.Join(dir, "v2.db")
-				opt, dial = models.Options{SQLitePath: path, DataDir: dir}, sqlite.Open(path)
-			} else {
-				dsn := modelstest.PostgresDSN(t)
-				opt, dial = models.Options{DatabaseURL: dsn, MaxOpenConns: 4}, postgres.Open(dsn)
-			}
+			opt, dial := upgradeTarget(t, backend)
 			// A current schema, turned back into version 2: only deliveries
 			// differs, so the rest of it is version 2's as it is.
 			s, err := models.Open(ctx, opt)
@@ -239,15 +228,7 @@ func TestMigrateDeliveryBodies(t *testing.T) {
 				t.Fatal(err)
 			}
 			s.Close()
-			raw, err := gorm.Open(dial, &gorm.Config{Logger: logger.Discard})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer func() {
-				if db, err := raw.DB(); err == nil {
-					db.Close()
-				}
-			}()
+			raw := rawDB(t, dial)
 			if err := raw.Migrator().DropTable("delivery_bodies", "deliveries"); err != nil {
 				t.Fatal(err)
 			}
@@ -360,18 +341,7 @@ func TestMigrateLinkNotificationsSetting(t *testing.T) {
 	for _, backend := range []string{"sqlite", "postgres"} {
 		t.Run(backend, func(t *testing.T) {
 			ctx := context.Background()
-			var (
-				opt  models.Options
-				dial gorm.Dialector
-			)
-			if backend == "sqlite" {
-				dir := t.TempDir()
-				path := filepath.Join(dir, "v3.db")
-				opt, dial = models.Options{SQLitePath: path, DataDir: dir}, sqlite.Open(path)
-			} else {
-				dsn := modelstest.PostgresDSN(t)
-				opt, dial = models.Options{DatabaseURL: dsn, MaxOpenConns: 4}, postgres.Open(dsn)
-			}
+			opt, dial := upgradeTarget(t, backend)
 			s, err := models.Open(ctx, opt)
 			if err != nil {
 				t.Fatal(err)
@@ -380,15 +350,7 @@ func TestMigrateLinkNotificationsSetting(t *testing.T) {
 				t.Fatal(err)
 			}
 			s.Close()
-			raw, err := gorm.Open(dial, &gorm.Config{Logger: logger.Discard})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer func() {
-				if db, err := raw.DB(); err == nil {
-					db.Close()
-				}
-			}()
+			raw := rawDB(t, dial)
 			if err := raw.Exec("ALTER TABLE settings DROP COLUMN skip_link_notifications").Error; err != nil {
 				t.Fatal(err)
 			}
@@ -409,4 +371,32 @@ func TestMigrateLinkNotificationsSetting(t *testing.T) {
 			}
 		})
 	}
+}
+
+// upgradeTarget is a database of one backend that a test opens, turns
+// back to an older schema with a raw connection, and opens again.
+func upgradeTarget(t *testing.T, backend string) (models.Options, gorm.Dialector) {
+	t.Helper()
+	if backend == "sqlite" {
+		dir := t.TempDir()
+		path := filepath.Join(dir, "old.db")
+		return models.Options{SQLitePath: path, DataDir: dir}, sqlite.Open(path)
+	}
+	dsn := modelstest.PostgresDSN(t)
+	return models.Options{DatabaseURL: dsn, MaxOpenConns: 4}, postgres.Open(dsn)
+}
+
+// rawDB opens dial outside models, closed when the test ends.
+func rawDB(t *testing.T, dial gorm.Dialector) *gorm.DB {
+	t.Helper()
+	raw, err := gorm.Open(dial, &gorm.Config{Logger: logger.Discard})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if db, err := raw.DB(); err == nil {
+			db.Close()
+		}
+	})
+	return raw
 }
