@@ -162,14 +162,20 @@ func (s *Service) articleAtPath(ctx context.Context, u *url.URL) (*models.Articl
 		}
 		return s.store.ArticleByID(ctx, uint(id))
 	case len(segs) == 3 && allDigitsN(segs[0], 4) && allDigitsN(segs[1], 2):
+		path := "/" + strings.Join(segs, "/") + "/"
 		a, err := s.store.ArticleBySlug(ctx, segs[2])
+		if err == nil && a.Permalink() == path {
+			return a, nil
+		}
+		if err != nil && !errors.Is(err, models.ErrNotFound) {
+			return nil, err
+		}
+		// An earlier permalink of a renamed article still names it.
+		id, err := s.store.LegacyRedirectTarget(ctx, path)
 		if err != nil {
 			return nil, err
 		}
-		if strings.TrimRight(a.Permalink(), "/") != "/"+strings.Join(segs, "/") {
-			return nil, fmt.Errorf("article %q is not at %s: %w", segs[2], u.Path, models.ErrNotFound)
-		}
-		return a, nil
+		return s.store.ArticleByID(ctx, id)
 	case len(segs) == 4 && allDigitsN(segs[0], 4):
 		// Imported /2012/11/17/slug/: the importer's record, else the slug.
 		id, err := s.store.LegacyRedirectTarget(ctx, "/"+strings.Join(segs, "/")+"/")

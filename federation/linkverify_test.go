@@ -133,6 +133,10 @@ func TestReceiveMentionValidation(t *testing.T) {
 	if err := e.store.CreateLegacyRedirect(e.ctx, "/2012/11/17/hello/", e.article.ID); err != nil {
 		t.Fatal(err)
 	}
+	// The article was once at another permalink (renamed).
+	if err := e.store.CreateLegacyRedirect(e.ctx, "/2024/02/hi/", e.article.ID); err != nil {
+		t.Fatal(err)
+	}
 	src := "https://alice.example/post"
 	tests := []struct {
 		name   string
@@ -144,6 +148,7 @@ func TestReceiveMentionValidation(t *testing.T) {
 		{"permalink without slash, https", src, "https://blog.test/2024/03/hello", -1},
 		{"AP id", src + "2", "http://blog.test/articles/" + strconv.FormatUint(uint64(e.article.ID), 10), -1},
 		{"legacy WordPress path", src + "3", "http://blog.test/2012/11/17/hello/", -1},
+		{"earlier permalink of a renamed article", src + "4", "http://blog.test/2024/02/hi/", -1},
 		{"source not http", "ftp://alice.example/x", e.permalink(), MentionBadSource},
 		{"source relative", "/x", e.permalink(), MentionBadSource},
 		{"same URL", e.permalink(), e.permalink() + "#x", MentionInvalid},
