@@ -210,3 +210,31 @@ func TestRescheduledArticleAnnouncedWhenDue(t *testing.T) {
 		t.Fatalf("Create ids %v, want the first and one for the new date", creates)
 	}
 }
+
+// TestSchedulerRetractsWhatAStoppedProcessLeft: an article saved as a draft
+// by a process that stopped before queueing its Delete is retracted by the
+// scheduler, once.
+func TestSchedulerRetractsWhatAStoppedProcessLeft(t *testing.T) {
+	modelstest.Each(t, func(t *testing.T, store *models.Store) {
+		e := newOutEnv(t, store)
+		ctx := context.Background()
+		alice := e.author("alice")
+		e.follower("alice", "https://a.example/users/bob", "https://a.example/users/bob/inbox", "https://a.example/inbox")
+		art := e.article(alice, "oops", time.Now().UTC().Add(-time.Hour))
+		if err := e.svc.ArticleSaved(ctx, art.ID); err != nil {
+			t.Fatal(err)
+		}
+		e.resave(art, models.StatusDraft, time.Now().UTC()) // and the process stops here
+		if got := rowsByKind(e.rows()); len(got["Delete"]) != 0 {
+			t.Fatalf("Delete queued without ArticleSaved: %v", got)
+		}
+		e.svc.schedulerTick(ctx)
+		e.svc.schedulerTick(ctx)
+		if got := rowsByKind(e.rows()); len(got["Delete"]) != 1 {
+			t.Fatalf("after the scheduler: %v, want one Delete", got)
+		}
+		if due, err := store.DueForRetraction(ctx, time.Now().UTC()); err != nil || len(due) != 0 {
+			t.Fatalf("still due: %d %v", len(due), err)
+		}
+	})
+}

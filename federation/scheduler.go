@@ -73,6 +73,19 @@ func (s *Service) schedulerTick(ctx context.Context) bool {
 			s.log.Error("federate scheduled article", "article", a.ID, "err", err)
 		}
 	}
+	// Unpublished articles whose Delete a stopped process never queued.
+	hidden, err := s.store.DueForRetraction(ctx, now)
+	if err != nil {
+		if ctx.Err() == nil {
+			s.log.Warn("articles due for retraction", "err", err)
+		}
+		return true
+	}
+	for _, a := range hidden {
+		if err := s.ArticleSaved(ctx, a.ID); err != nil && ctx.Err() == nil {
+			s.log.Error("retract unpublished article", "article", a.ID, "err", err)
+		}
+	}
 	return true
 }
 

@@ -311,6 +311,21 @@ func (s *Store) DueForFederation(ctx context.Context, now time.Time) ([]Article,
 	return as, nil
 }
 
+// DueForRetraction lists announced articles that readers can no longer see
+// (back to draft, or rescheduled) and whose Delete was not queued: a process
+// that stopped between the save and the retraction leaves them so.
+func (s *Store) DueForRetraction(ctx context.Context, now time.Time) ([]Article, error) {
+	var as []Article
+	err := s.withRelations(ctx).Model(&Article{}).
+		Where("articles.federated_at IS NOT NULL AND articles.deleted_at IS NULL AND articles.imported = ?", false).
+		Where("(articles.status <> ? OR articles.published_at IS NULL OR articles.published_at > ?)", StatusPublished, now).
+		Order("articles.id").Limit(100).Find(&as).Error
+	if err != nil {
+		return nil, fmt.Errorf("articles due for retraction: %w", err)
+	}
+	return as, nil
+}
+
 // MarkFederated sets FederatedAt if still unset and reports whether this call
 // did it, so that only one process announces an article.
 func (s *Store) MarkFederated(ctx context.Context, id uint, at time.Time) (bool, error) {
