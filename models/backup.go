@@ -45,7 +45,7 @@ func countedTables() []struct {
 		{"authors", &Author{}}, {"articles", &Article{}}, {"tags", &Tag{}}, {"media", &Media{}},
 		{"interactions", &Interaction{}}, {"remote_actors", &RemoteActor{}}, {"followers", &Follower{}},
 		{"inbox_items", &InboxItem{}}, {"deliveries", &Delivery{}}, {"blocks", &Block{}},
-		{"legacy_redirects", &LegacyRedirect{}},
+		{"legacy_redirects", &LegacyRedirect{}}, {"delivery_bodies", &DeliveryBody{}},
 	}
 }
 
