@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"mime"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -203,12 +204,17 @@ func (s *Service) SendMentionJob(ctx context.Context, d *models.Delivery) error 
 	if err != nil {
 		var fe *FetchError
 		var re *RefusedError
+		var dns *net.DNSError
 		switch {
 		case errors.As(err, &re):
 			log.Info("mention not sent: target refused by address policy", "err", err)
 			return nil
 		case errors.As(err, &fe) && fe.Status >= 400 && fe.Status < 500 && fe.Status != http.StatusTooManyRequests && fe.Status != http.StatusRequestTimeout:
 			log.Info("mention not sent: target unavailable", "status", fe.Status)
+			return nil
+		case errors.As(err, &dns) && dns.IsNotFound:
+			// A linked site whose name no longer exists: nothing to tell.
+			log.Info("mention not sent: no such host", "err", err)
 			return nil
 		}
 		return fmt.Errorf("discover mention endpoint of %s: %w", job.Target, err)
