@@ -431,6 +431,58 @@ func claimedBy(t *testing.T, s *models.Store, holder string) []models.Delivery {
 	return out
 }
 
+// fanOutKill is a fan-out during which one process was SIGKILLed.
+type fanOutKill struct {
+	art      *models.Article
+	p        *proc
+	start    time.Time         // `fedpress post` began
+	after    time.Duration     // from start to the kill
+	killedAt time.Time         // when the kill was sent
+	arrived  int64             // deliveries received by then
+	inflight []models.Delivery // rows the killed process held
+}
+
+// postAndKill publishes an article to the seeded followers and SIGKILLs p
+// once half of them were delivered, at a moment p holds claimed rows.
+func postAndKill(t *testing.T, e *env, rec *recorder, p *proc, slug string, followers int) *fanOutKill {
+	t.Helper()
+	rec.armAt(int64(followers / 2))
+	k := &fanOutKill{p: p, start: time.Now()}
+	k.art = e.post(slug)
+	select {
+	case <-rec.hit:
+	case <-time.After(2 * time.Minute):
+		t.Fatalf("only %d deliveries arrived in 2 minutes", rec.arrived.Load())
+	}
+	busy, killedAt := killWhenBusy(t, e.store, p, 8, 3*time.Second)
+	k.after, k.killedAt = time.Since(k.start), killedAt
+	k.arrived = rec.arrived.Load()
+	k.inflight = claimedBy(t, e.store, p.holder)
+	t.Logf("SIGKILL %s after %s: %d deliveries had arrived; it held %d rows (%d in the last look before the kill)",
+		p.name, k.after.Round(time.Millisecond), k.arrived, len(k.inflight), busy)
+	return k
+}
+
+// finish waits until the other processes delivered everything but the
+// killed process's rows (which must stay claimed: no takeover before the
+// claim timeout), releases those rows as the stale-claim takeover would,
+// without the 2-minute wait, waits for the rest and checks every delivery.
+// It returns the figures and when both waits ended, from the post.
+func (k *fanOutKill) finish(t *testing.T, e *env, rec *recorder, followers int) (f deliveryFigures, drainedLive, total time.Duration) {
+	t.Helper()
+	waitPending(t, e.store, int64(len(k.inflight)), time.Minute, "fan-out without "+k.p.name)
+	drainedLive = time.Since(k.start)
+	if held := claimedBy(t, e.store, k.p.holder); len(held) != len(k.inflight) {
+		t.Errorf("%s held %d rows at the kill, %d once the others drained: rows taken over before the claim timeout", k.p.name, len(k.inflight), len(held))
+	}
+	if err := e.store.ReleaseDeliveries(context.Background(), k.p.holder, nil); err != nil {
+		t.Fatal(err)
+	}
+	waitPending(t, e.store, 0, time.Minute, "fan-out after "+k.p.name+"'s rows were released")
+	total = time.Since(k.start)
+	return checkDeliveries(t, e.store, rec, followers, len(k.inflight), k.killedAt), drainedLive, total
+}
+
 // killWhenBusy SIGKILLs p once it holds at least min delivery rows (a
 // process's share swings between none and 2×workers as it claims in
 // batches), or after maxWait; it returns what the last look saw and when

@@ -41,7 +41,6 @@
 package scaleout
 
 import (
-	"context"
 	"errors"
 	"net/http"
 	"sync"
@@ -60,7 +59,6 @@ func TestScaleOutPostgres(t *testing.T) {
 		listeners = 20
 		replies   = 500
 	)
-	ctx := context.Background()
 	addrA, addrB := testproc.Addr(t), testproc.Addr(t)
 	e := newEnv(t, dsn, addrA)
 	rec := newRecorder(t, listeners, followers, 10*time.Millisecond)
@@ -78,39 +76,17 @@ func TestScaleOutPostgres(t *testing.T) {
 	}
 
 	// ---- fan-out of 10,000, the worker killed halfway
-	rec.armAt(followers / 2)
-	start := time.Now()
-	art := e.post("scale-out")
-	select {
-	case <-rec.hit:
-	case <-time.After(2 * time.Minute):
-		t.Fatalf("only %d deliveries arrived in 2 minutes", rec.arrived.Load())
-	}
-	busy, killedAt := killWhenBusy(t, e.store, c, 8, 3*time.Second)
-	killAt := time.Since(start)
-	arrivedAtKill := rec.arrived.Load()
-	inflight := claimedBy(t, e.store, c.holder)
-	t.Logf("SIGKILL worker-C after %s: %d deliveries had arrived; worker-C held %d rows (%d in the last look before the kill)", killAt.Round(time.Millisecond), arrivedAtKill, len(inflight), busy)
-
-	waitPending(t, e.store, int64(len(inflight)), time.Minute, "fan-out without the dead worker")
-	drainedLive := time.Since(start)
-	if held := claimedBy(t, e.store, c.holder); len(held) != len(inflight) {
-		t.Errorf("the dead worker held %d rows at the kill, %d once the others drained: rows taken over before the claim timeout", len(inflight), len(held))
-	}
-	if err := e.store.ReleaseDeliveries(ctx, c.holder, nil); err != nil { // the stale-claim takeover, without the 2-minute wait
-		t.Fatal(err)
-	}
-	waitPending(t, e.store, 0, time.Minute, "fan-out after the dead worker's rows were released")
-	total := time.Since(start)
-	f := checkDeliveries(t, e.store, rec, followers, len(inflight), killedAt)
+	k := postAndKill(t, e, rec, c, "scale-out", followers)
+	art := k.art
+	f, drainedLive, total := k.finish(t, e, rec, followers)
 	t.Logf("FIGURES postgres scale-out: %d deliveries queued, %d distinct (activity, inbox) arrived, %d requests in all, %d duplicates (%d of them already answered 202 before the kill), %d rows in flight (held by the killed worker) at the kill, --workers 32; kill at %s, all but the dead worker's rows done at %s, drained at %s (%.0f deliveries/s until the kill)",
-		f.rows, f.pairs, f.arrived, f.duplicates, f.answeredDup, len(inflight), killAt.Round(time.Millisecond), drainedLive.Round(time.Millisecond), total.Round(time.Millisecond),
-		float64(arrivedAtKill)/killAt.Seconds())
+		f.rows, f.pairs, f.arrived, f.duplicates, f.answeredDup, len(k.inflight), k.after.Round(time.Millisecond), drainedLive.Round(time.Millisecond), total.Round(time.Millisecond),
+		float64(k.arrived)/k.after.Seconds())
 
 	// ---- 500 replies, each twice (one copy per serve), serve-B killed halfway
 	rem := newRemote(t, 5)
 	killed := make(chan struct{})
-	start = time.Now()
+	start := time.Now()
 	fl := floodFailover(t, rem, [2]string{addrA, addrB}, replies, e.urls.Article(art.ID), replies/2, func() {
 		b.Kill()
 		close(killed)
@@ -154,7 +130,6 @@ func crashSafety(t *testing.T, dsn string) {
 	if dsn != "" {
 		backend = "postgres"
 	}
-	ctx := context.Background()
 	addr := testproc.Addr(t)
 	e := newEnv(t, dsn, addr)
 	rec := newRecorder(t, listeners, followers, 5*time.Millisecond)
@@ -165,40 +140,19 @@ func crashSafety(t *testing.T, dsn string) {
 	t.Logf("seeded %d followers in %s", followers, seeded.Round(time.Millisecond))
 
 	// ---- SIGKILL during the fan-out, restart on the same data
-	rec.armAt(followers / 2)
-	start := time.Now()
-	art := e.post("crash-safety")
-	select {
-	case <-rec.hit:
-	case <-time.After(2 * time.Minute):
-		t.Fatalf("only %d deliveries arrived in 2 minutes", rec.arrived.Load())
-	}
-	busy, killedAt := killWhenBusy(t, e.store, p1, 8, 3*time.Second)
-	killAt := time.Since(start)
-	arrivedAtKill := rec.arrived.Load()
-	inflight := claimedBy(t, e.store, p1.holder)
-	t.Logf("SIGKILL serve-1 after %s: %d deliveries had arrived, %d rows held (%d in the last look before the kill)", killAt.Round(time.Millisecond), arrivedAtKill, len(inflight), busy)
+	k := postAndKill(t, e, rec, p1, "crash-safety", followers)
+	art := k.art
 	p2 := e.serve("serve-2", addr)
-	restarted := time.Since(start)
-	waitPending(t, e.store, int64(len(inflight)), time.Minute, "fan-out after the restart")
-	drainedLive := time.Since(start)
-	if held := claimedBy(t, e.store, p1.holder); len(held) != len(inflight) {
-		t.Errorf("the killed process held %d rows, %d after the restart drained: rows taken over before the claim timeout", len(inflight), len(held))
-	}
-	if err := e.store.ReleaseDeliveries(ctx, p1.holder, nil); err != nil {
-		t.Fatal(err)
-	}
-	waitPending(t, e.store, 0, time.Minute, "fan-out after the dead process's rows were released")
-	total := time.Since(start)
-	f := checkDeliveries(t, e.store, rec, followers, len(inflight), killedAt)
+	restarted := time.Since(k.start)
+	f, drainedLive, total := k.finish(t, e, rec, followers)
 	t.Logf("FIGURES %s crash fan-out: %d deliveries queued, %d distinct arrived, %d requests, %d duplicates (%d of them already answered 202 before the kill), %d rows in flight at the kill, --workers 32; kill at %s, restarted at %s, all but the dead process's rows done at %s, drained at %s",
-		backend, f.rows, f.pairs, f.arrived, f.duplicates, f.answeredDup, len(inflight), killAt.Round(time.Millisecond), restarted.Round(time.Millisecond),
+		backend, f.rows, f.pairs, f.arrived, f.duplicates, f.answeredDup, len(k.inflight), k.after.Round(time.Millisecond), restarted.Round(time.Millisecond),
 		drainedLive.Round(time.Millisecond), total.Round(time.Millisecond))
 
 	// ---- SIGKILL during an inbox flood, restart
 	rem := newRemote(t, 5)
 	inReplyTo := e.urls.Article(art.ID)
-	start = time.Now()
+	start := time.Now()
 	fl := floodOnce(t, rem, addr, replies, inReplyTo, 32, replies/2, p2.Kill)
 	sentIn := time.Since(start)
 	p3 := e.serve("serve-3", addr)
