@@ -2,9 +2,6 @@ package federation
 
 import (
 	"context"
-	"crypto"
-	"crypto/rsa"
-	"crypto/sha256"
 	"fmt"
 	"io"
 	"net/http"
@@ -21,6 +18,7 @@ import (
 
 	"fedpress/models"
 	"fedpress/models/modelstest"
+	"fedpress/test/testproc"
 )
 
 // BenchmarkFanout publishes one article to 10,000 followers spread over
@@ -195,7 +193,10 @@ func benchFanout(b *testing.B, backend string) {
 		}
 	}
 
-	sigAll, sigOne := rsaSignRate(b, 2*time.Second)
+	sigOne, sigAll, err := testproc.SignRate(2 * time.Second)
+	if err != nil {
+		b.Fatal(err)
+	}
 	rate := float64(want) / elapsed.Seconds()
 	hwm := vmHWM()
 	b.ReportMetric(rate, "deliveries/s")
@@ -207,38 +208,6 @@ func benchFanout(b *testing.B, backend string) {
 		backend, queued.Round(time.Millisecond), elapsed.Round(time.Millisecond), rate, svc.cfg.Workers, svc.cfg.PerHost, runtime.GOMAXPROCS(0))
 	b.Logf("%s: raw RSA-2048 PKCS#1 v1.5 SHA-256 signatures: %.0f/s on all cores, %.0f/s on one", backend, sigAll, sigOne)
 	b.Logf("%s: peak memory: VmHWM %.1f MiB, peak Go heap in use %.1f MiB", backend, float64(hwm)/(1<<20), float64(peak.Load())/(1<<20))
-}
-
-// rsaSignRate measures raw signing throughput with a 2048-bit key.
-func rsaSignRate(b *testing.B, d time.Duration) (all, one float64) {
-	keys := &outKeys{}
-	priv, _ := keys.get(b)
-	key, err := ParsePrivateKeyPEM(priv)
-	if err != nil {
-		b.Fatal(err)
-	}
-	sum := sha256.Sum256([]byte("(request-target): post /inbox\nhost: example\ndate: now\ndigest: x"))
-	measure := func(workers int) float64 {
-		var n atomic.Int64
-		stop := time.Now().Add(d)
-		var wg sync.WaitGroup
-		for range workers {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for time.Now().Before(stop) {
-					if _, err := rsa.SignPKCS1v15(nil, key, crypto.SHA256, sum[:]); err != nil {
-						b.Error(err)
-						return
-					}
-					n.Add(1)
-				}
-			}()
-		}
-		wg.Wait()
-		return float64(n.Load()) / d.Seconds()
-	}
-	return measure(runtime.GOMAXPROCS(0)), measure(1)
 }
 
 // sampleHeap records the largest HeapInuse seen until stopped.
