@@ -21,6 +21,19 @@ func (e *outEnv) resave(art *models.Article, status string, at time.Time) *model
 	return a
 }
 
+// announcedArticle is an article by alice, published an hour ago and
+// announced to her one follower.
+func (e *outEnv) announcedArticle(slug string) *models.Article {
+	e.t.Helper()
+	alice := e.author("alice")
+	e.follower("alice", "https://a.example/users/bob", "https://a.example/users/bob/inbox", "https://a.example/inbox")
+	art := e.article(alice, slug, time.Now().UTC().Add(-time.Hour))
+	if err := e.svc.ArticleSaved(context.Background(), art.ID); err != nil {
+		e.t.Fatal(err)
+	}
+	return art
+}
+
 // activitiesGot lists "Type id" of what a path of p got, in order.
 func activitiesGot(p *fakePeer, path string) []string {
 	var out []string
@@ -185,12 +198,7 @@ func TestUnpublishCancelsWaitingDeliveries(t *testing.T) {
 func TestRescheduledArticleAnnouncedWhenDue(t *testing.T) {
 	e := newOutEnv(t, nil)
 	ctx := context.Background()
-	alice := e.author("alice")
-	e.follower("alice", "https://a.example/users/bob", "https://a.example/users/bob/inbox", "https://a.example/inbox")
-	art := e.article(alice, "moved", time.Now().UTC().Add(-time.Hour))
-	if err := e.svc.ArticleSaved(ctx, art.ID); err != nil {
-		t.Fatal(err)
-	}
+	art := e.announcedArticle("moved")
 	art = e.resave(art, models.StatusPublished, time.Now().UTC().Add(300*time.Millisecond))
 	if err := e.svc.ArticleSaved(ctx, art.ID); err != nil {
 		t.Fatal(err)
@@ -218,12 +226,7 @@ func TestSchedulerRetractsWhatAStoppedProcessLeft(t *testing.T) {
 	modelstest.Each(t, func(t *testing.T, store *models.Store) {
 		e := newOutEnv(t, store)
 		ctx := context.Background()
-		alice := e.author("alice")
-		e.follower("alice", "https://a.example/users/bob", "https://a.example/users/bob/inbox", "https://a.example/inbox")
-		art := e.article(alice, "oops", time.Now().UTC().Add(-time.Hour))
-		if err := e.svc.ArticleSaved(ctx, art.ID); err != nil {
-			t.Fatal(err)
-		}
+		art := e.announcedArticle("oops")
 		e.resave(art, models.StatusDraft, time.Now().UTC()) // and the process stops here
 		if got := rowsByKind(e.rows()); len(got["Delete"]) != 0 {
 			t.Fatalf("Delete queued without ArticleSaved: %v", got)
