@@ -10,10 +10,18 @@ import (
 )
 
 // CreateAuthor inserts a new author; the username must be free and must not
-// be the blog actor's. The first account ever is the owner whatever a.Role
-// says (a blog without one could never be administered); later ones are
-// authors unless a.Role names another role.
+// be the blog actor's. The first account ever (more exactly: while the blog
+// has no owner) is the owner whatever a.Role says, since a blog without one
+// could never be administered; later ones are authors unless a.Role names
+// another role.
 func (s *Store) CreateAuthor(ctx context.Context, a *Author) error {
+	return s.createAuthor(ctx, a, true)
+}
+
+// createAuthor is CreateAuthor; ownerless makes the account the owner when
+// the blog has none. Imported accounts, which have no password to log in
+// with, are never made the owner that way.
+func (s *Store) createAuthor(ctx context.Context, a *Author, ownerless bool) error {
 	a.Username = strings.ToLower(strings.TrimSpace(a.Username))
 	if a.Role == "" {
 		a.Role = RoleAuthor
@@ -22,12 +30,14 @@ func (s *Store) CreateAuthor(ctx context.Context, a *Author) error {
 		return fmt.Errorf("create author %q: unknown role %q", a.Username, a.Role)
 	}
 	err := s.Tx(ctx, func(tx *Store) error {
-		n, err := tx.CountAuthors(ctx)
-		if err != nil {
-			return err
-		}
-		if n == 0 {
-			a.Role = RoleOwner
+		if ownerless {
+			var owners int64
+			if err := tx.q(ctx).Model(&Author{}).Where("role = ?", RoleOwner).Count(&owners).Error; err != nil {
+				return fmt.Errorf("count owners: %w", err)
+			}
+			if owners == 0 {
+				a.Role = RoleOwner
+			}
 		}
 		return tx.q(ctx).Create(a).Error
 	})

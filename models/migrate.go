@@ -106,7 +106,8 @@ func LatestSchemaVersion() int {
 }
 
 // migrateRoles gives accounts roles and records who edits articles. The
-// earliest-created account becomes the owner. The others become authors,
+// earliest-created account that can log in (imported WordPress accounts
+// have no password) becomes the owner. The others become authors,
 // not editors: until now any account could rewrite any article, which is
 // the hole this closes, so an upgrade must not keep it open by default.
 // Where co-authors did rely on editing each other's work, the owner makes
@@ -134,7 +135,8 @@ func migrateRoles(tx *gorm.DB) error {
 		return nil
 	}
 	var first []Author
-	if err := tx.Select("id").Order("created_at, id").Limit(1).Find(&first).Error; err != nil {
+	err := tx.Select("id").Order("CASE WHEN password_hash = '!' THEN 1 ELSE 0 END, created_at, id").Limit(1).Find(&first).Error
+	if err != nil {
 		return fmt.Errorf("find the first account: %w", err)
 	}
 	if len(first) == 0 {

@@ -12,7 +12,8 @@ import (
 
 // TestMigrateRoles upgrades a version-5 database, whose accounts have no
 // roles and whose articles record no editor: the earliest-created account
-// becomes the owner (whatever its id), the others authors, articles keep
+// that can log in becomes the owner (whatever its id; a WordPress import
+// made earlier has no password), the others authors, articles keep
 // loading and saving, and saves are recorded from then on.
 func TestMigrateRoles(t *testing.T) {
 	for _, backend := range []string{"sqlite", "postgres"} {
@@ -26,13 +27,18 @@ func TestMigrateRoles(t *testing.T) {
 			// Ids and creation times in different orders: WordPress imports
 			// and restores do not keep them aligned.
 			created := map[string]time.Time{
+				"imported": time.Date(2010, 1, 1, 0, 0, 0, 0, time.UTC),
 				"first_id": time.Date(2021, 1, 1, 0, 0, 0, 0, time.UTC),
 				"earliest": time.Date(2019, 5, 1, 0, 0, 0, 0, time.UTC),
 				"later":    time.Date(2022, 3, 1, 0, 0, 0, 0, time.UTC),
 			}
 			ids := map[string]uint{}
-			for _, u := range []string{"first_id", "earliest", "later"} {
-				a := &models.Author{Username: u, Name: u, PasswordHash: "!", PrivateKeyPEM: "k", PublicKeyPEM: "k", CreatedAt: created[u]}
+			for _, u := range []string{"first_id", "earliest", "later", "imported"} {
+				hash := "$2a$10$hash"
+				if u == "imported" {
+					hash = "!"
+				}
+				a := &models.Author{Username: u, Name: u, PasswordHash: hash, PrivateKeyPEM: "k", PublicKeyPEM: "k", CreatedAt: created[u]}
 				if err := s.CreateAuthor(ctx, a); err != nil {
 					t.Fatal(err)
 				}
@@ -66,7 +72,7 @@ func TestMigrateRoles(t *testing.T) {
 			if v, _ := s.SchemaVersion(ctx); v < 6 {
 				t.Fatalf("schema version %d", v)
 			}
-			want := map[string]string{"first_id": models.RoleAuthor, "earliest": models.RoleOwner, "later": models.RoleAuthor}
+			want := map[string]string{"first_id": models.RoleAuthor, "earliest": models.RoleOwner, "later": models.RoleAuthor, "imported": models.RoleAuthor}
 			for u, role := range want {
 				a, err := s.AuthorByUsername(ctx, u)
 				if err != nil || a.Role != role {
@@ -98,12 +104,18 @@ func TestMigrateRoles(t *testing.T) {
 	}
 }
 
-// TestAuthorRoles: the first account is the owner whatever it asks for,
-// later ones get the role asked (author by default), unknown roles are
-// refused, and the last owner cannot be demoted.
+// TestAuthorRoles: the first account is the owner whatever it asks for
+// (accounts imported before it, which cannot log in, are not), later ones
+// get the role asked (author by default), unknown roles are refused, and
+// the last owner cannot be demoted.
 func TestAuthorRoles(t *testing.T) {
 	modelstest.Each(t, func(t *testing.T, s *models.Store) {
 		ctx := context.Background()
+		imported, created, err := s.ImportWXRAuthor(ctx, models.Author{Username: "wp", Name: "WP"},
+			func() (string, string, error) { return "k", "k", nil })
+		if err != nil || !created || imported.Role != models.RoleAuthor {
+			t.Fatalf("imported account: %+v %v %v, want an author", imported, created, err)
+		}
 		add := func(username, role string) (*models.Author, error) {
 			a := &models.Author{Username: username, Name: username, Role: role, PasswordHash: "!", PrivateKeyPEM: "k", PublicKeyPEM: "k"}
 			return a, s.CreateAuthor(ctx, a)
