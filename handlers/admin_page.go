@@ -48,7 +48,7 @@ func (s *Server) renderAdmin(c echo.Context, status int, page, title, section st
 	}
 	p.Meta[metaAdminSection] = section
 	if p.User != nil {
-		counts, err := s.Store.AdminModerationCounts(c.Request().Context(), moderatedKinds())
+		counts, err := s.Store.AdminModerationCounts(c.Request().Context(), moderatedKinds(), workScope(p.User))
 		if err != nil {
 			return err
 		}

@@ -20,6 +20,7 @@ type adminArticleRow struct {
 	Status        string // draft, scheduled, published
 	Date          *time.Time
 	Author        string
+	LastEditedBy  string // when not the author
 	Comments      int64
 	Pinned        bool
 	EditURL       string
@@ -46,10 +47,12 @@ type articleListData struct {
 	Multiple bool // more than one author: show the author column
 }
 
-// adminArticlesList lists every article, drafts and scheduled ones too.
+// adminArticlesList lists every article, drafts and scheduled ones too;
+// authors see their own.
 func (s *Server) adminArticlesList(c echo.Context) error {
 	ctx := c.Request().Context()
 	now := s.Now()
+	scope := workScope(currentUser(c))
 	filter := c.QueryParam("status")
 	if filter == "" {
 		filter = models.FilterAll
@@ -58,11 +61,11 @@ func (s *Server) adminArticlesList(c echo.Context) error {
 	if err != nil || page < 1 {
 		page = 1
 	}
-	counts, err := s.Store.AdminArticleCounts(ctx, now)
+	counts, err := s.Store.AdminArticleCounts(ctx, now, scope)
 	if err != nil {
 		return err
 	}
-	arts, total, err := s.Store.AdminListArticles(ctx, filter, now, adminPageSize, (page-1)*adminPageSize)
+	arts, total, err := s.Store.AdminListArticles(ctx, filter, now, scope, adminPageSize, (page-1)*adminPageSize)
 	if isNotFound(err) {
 		return redirectSeeOther(c, "/admin/articles/")
 	}
@@ -77,11 +80,15 @@ func (s *Server) adminArticlesList(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	authors, err := s.Store.CountAuthors(ctx)
+	authors, err := s.Store.ListAuthors(ctx)
 	if err != nil {
 		return err
 	}
-	d := articleListData{Page: page, Filter: filter, Total: total, Multiple: authors > 1}
+	names := make(map[uint]string, len(authors))
+	for _, a := range authors {
+		names[a.ID] = a.Name
+	}
+	d := articleListData{Page: page, Filter: filter, Total: total, Multiple: len(authors) > 1 && scope == 0}
 	for _, t := range []struct {
 		key, label string
 		n          int64
@@ -102,6 +109,9 @@ func (s *Server) adminArticlesList(c echo.Context) error {
 		}
 		if row.Date == nil {
 			row.Date = &a.UpdatedAt
+		}
+		if ed := a.LastEditedByID; ed != nil && *ed != a.AuthorID {
+			row.LastEditedBy = names[*ed]
 		}
 		if a.IsVisible(now) {
 			row.ViewURL = a.Permalink()

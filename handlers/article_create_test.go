@@ -147,7 +147,7 @@ func TestArticleCreateRefused(t *testing.T) {
 			mustContain(t, rec.Body.String(), tt.body, ">text kept</textarea>")
 		})
 	}
-	if n, _ := ts.Store.AdminArticleCounts(context.Background(), ts.Now()); n.All != 0 {
+	if n, _ := ts.Store.AdminArticleCounts(context.Background(), ts.Now(), 0); n.All != 0 {
 		t.Errorf("%d articles saved", n.All)
 	}
 }

@@ -6,15 +6,17 @@ import (
 	"github.com/labstack/echo/v4"
 )
 
-// articleDelete deletes an article: readers get 410 Gone from then on, and
-// followers a Delete.
+// articleDelete deletes an article the account may edit: readers get 410
+// Gone from then on, and followers a Delete.
 func (s *Server) articleDelete(c echo.Context) error {
 	ctx := c.Request().Context()
-	id, err := idParam(c)
-	if err == nil {
-		err = s.Store.DeleteArticle(ctx, id, s.Now())
+	a, err := s.editableArticle(c)
+	if a == nil {
+		return err
 	}
-	if isNotFound(err) {
+	id := a.ID
+	err = s.Store.DeleteArticleBy(ctx, id, currentUser(c).ID, s.Now())
+	if isNotFound(err) { // deleted meanwhile
 		return s.adminErrorBack(c, http.StatusNotFound, "This article does not exist or was already deleted.", "/admin/articles/")
 	}
 	if err != nil {

@@ -113,10 +113,11 @@ func (s *Server) renderArticleBody(ctx context.Context, markdown string) (string
 }
 
 // saveArticle validates f and saves it as article id (0 creates one by
-// author), returning the flash code that tells what happened. Problems the
+// user), returning the flash code that tells what happened. Problems the
 // author can fix come back as messages, with a nil article; err is for
-// everything else.
-func (s *Server) saveArticle(ctx context.Context, id uint, f articleForm, author *models.Author) (a *models.Article, msg string, problems []string, err error) {
+// everything else. The caller has checked that user may edit article id;
+// the article stays its author's, user is recorded as its last editor.
+func (s *Server) saveArticle(ctx context.Context, id uint, f articleForm, user *models.Author) (a *models.Article, msg string, problems []string, err error) {
 	var old *models.Article
 	if id != 0 {
 		a, err := s.Store.ArticleByID(ctx, id)
@@ -146,7 +147,8 @@ func (s *Server) saveArticle(ctx context.Context, id uint, f articleForm, author
 
 	in := models.ArticleInput{
 		Title: f.Title, Summary: f.Summary, Markdown: f.Body, Format: "markdown",
-		Tags: f.tagNames(), Pinned: f.Pinned, AuthorID: author.ID, PublishedAt: published,
+		Tags: f.tagNames(), Pinned: f.Pinned, AuthorID: user.ID, PublishedAt: published,
+		EditorID: user.ID,
 	}
 	if old != nil { // what the editor does not show stays as it was
 		in.AuthorID, in.Language, in.Imported, in.WPPostID = old.AuthorID, old.Language, old.Imported, old.WPPostID

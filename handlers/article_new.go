@@ -30,26 +30,29 @@ type articleFormData struct {
 	Uploaded *mediaItem
 	Media    []mediaItem
 	MaxSize  string
+	// AuthorName is whom the article is attributed to (and federated as);
+	// LastEditedBy names the account that saved it last, Edits the latest
+	// saves.
+	AuthorName   string
+	LastEditedBy string
+	Edits        []models.ArticleEditRow
 }
+
+// articleEditsShown is how many recent changes the editor lists.
+const articleEditsShown = 10
 
 // articleNew shows an empty editor.
 func (s *Server) articleNew(c echo.Context) error {
 	return s.renderArticleForm(c, http.StatusOK, nil, articleForm{}, nil)
 }
 
-// articleEdit shows the editor for a saved article.
+// articleEdit shows the editor for a saved article the account may edit.
 func (s *Server) articleEdit(c echo.Context) error {
-	id, err := idParam(c)
-	if err == nil {
-		var a *models.Article
-		if a, err = s.Store.ArticleByID(c.Request().Context(), id); err == nil && a.DeletedAt == nil {
-			return s.renderArticleForm(c, http.StatusOK, a, formFromArticle(a), nil)
-		}
-	}
-	if err != nil && !isNotFound(err) {
+	a, err := s.editableArticle(c)
+	if a == nil {
 		return err
 	}
-	return s.adminErrorBack(c, http.StatusNotFound, "This article does not exist (it may have been deleted).", "/admin/articles/")
+	return s.renderArticleForm(c, http.StatusOK, a, formFromArticle(a), nil)
 }
 
 // articleStatus names an article's state for the admin.
@@ -79,6 +82,19 @@ func (s *Server) renderArticleForm(c echo.Context, status int, a *models.Article
 		if a.PublishedAt != nil {
 			when = *a.PublishedAt
 		}
+		d.AuthorName = a.Author.Name
+		edits, err := s.Store.ArticleEdits(ctx, a.ID, articleEditsShown)
+		if err != nil {
+			return err
+		}
+		d.Edits = edits
+		if a.LastEditedByID != nil {
+			if ed, err := s.Store.AuthorByID(ctx, *a.LastEditedByID); err == nil {
+				d.LastEditedBy = ed.Name
+			} else if !isNotFound(err) {
+				return err
+			}
+		}
 	}
 	if t, err := f.publishTime(); err == nil && t != nil {
 		d.DateUTC = t.Format(time.RFC3339)
@@ -86,7 +102,7 @@ func (s *Server) renderArticleForm(c echo.Context, status int, a *models.Article
 	}
 	d.PermaDir = fmt.Sprintf("/%04d/%02d/", when.UTC().Year(), int(when.UTC().Month()))
 
-	media, err := s.Store.ListMedia(ctx, editorMedia)
+	media, err := s.Store.ListMedia(ctx, workScope(currentUser(c)), editorMedia)
 	if err != nil {
 		return err
 	}

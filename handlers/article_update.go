@@ -1,16 +1,14 @@
 package handlers
 
 import (
-	"net/http"
-
 	"github.com/labstack/echo/v4"
 )
 
-// articleUpdate saves changes to an article.
+// articleUpdate saves changes to an article the account may edit.
 func (s *Server) articleUpdate(c echo.Context) error {
-	id, err := idParam(c)
-	if err != nil {
-		return s.adminErrorBack(c, http.StatusNotFound, "This article does not exist.", "/admin/articles/")
+	a, err := s.editableArticle(c)
+	if a == nil {
+		return err
 	}
-	return s.articleSaveResponse(c, id, readArticleForm(c))
+	return s.articleSaveResponse(c, a.ID, readArticleForm(c))
 }

@@ -64,7 +64,7 @@ func TestArticleUpdate(t *testing.T) {
 			prev = got
 		})
 	}
-	if n, _ := ts.Store.AdminArticleCounts(ctx, ts.Now()); n.All != 2 {
+	if n, _ := ts.Store.AdminArticleCounts(ctx, ts.Now(), 0); n.All != 2 {
 		t.Errorf("%d articles, want 2: an edit must not add rows", n.All)
 	}
 	if rec := ad.post("/admin/articles/999", url.Values{"title": {"x"}, "action": {"draft"}}); rec.Code != http.StatusNotFound {
@@ -117,7 +117,7 @@ func TestArticlePreview(t *testing.T) {
 	if strings.Contains(body, "<script>alert") {
 		t.Error("preview runs the body's script")
 	}
-	if n, _ := ts.Store.AdminArticleCounts(context.Background(), ts.Now()); n.All != 0 {
+	if n, _ := ts.Store.AdminArticleCounts(context.Background(), ts.Now(), 0); n.All != 0 {
 		t.Errorf("preview saved %d articles", n.All)
 	}
 }

@@ -15,6 +15,9 @@ import (
 // blockCreate adds an actor, domain or keyword block. Adding it hides what
 // it covers (models.CreateBlock); activities it covers are dropped from now on.
 func (s *Server) blockCreate(c echo.Context) error {
+	if ok, err := s.requireBlogManager(c, "manage blocks"); !ok {
+		return err
+	}
 	ctx := c.Request().Context()
 	kind := c.Request().PostFormValue("kind")
 	raw := c.Request().PostFormValue("value")

@@ -8,6 +8,9 @@ import (
 
 // blockDelete removes a block and shows again what no other block covers.
 func (s *Server) blockDelete(c echo.Context) error {
+	if ok, err := s.requireBlogManager(c, "manage blocks"); !ok {
+		return err
+	}
 	id, err := idParam(c)
 	var unhidden int64
 	if err == nil {

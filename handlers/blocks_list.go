@@ -35,6 +35,9 @@ var blockNotices = map[string]string{
 
 // blocksList shows actor, domain and keyword blocks with the form to add one.
 func (s *Server) blocksList(c echo.Context) error {
+	if ok, err := s.requireBlogManager(c, "manage blocks"); !ok {
+		return err
+	}
 	return s.renderBlocks(c, http.StatusOK, blocksData{Notice: blockNotices[c.QueryParam("done")], Kind: models.BlockDomain})
 }
 

@@ -28,6 +28,9 @@ func (s *Server) commentModerate(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if ok, err := s.requireModeration(c, in); !ok {
+		return err
+	}
 	if in.Status == models.StatusPrivate { // its own page manages it; moving it here could publish it later
 		return s.adminErrorBack(c, http.StatusForbidden, "Private messages are managed on the Messages page.", "/admin/messages/")
 	}

@@ -82,8 +82,9 @@ func (s *Server) commentEditReply(c echo.Context) error {
 	return redirectSeeOther(c, withMsg(localPath(c.Request().PostFormValue("return_to"), "/admin/comments/?status=approved"), "reply_edited"))
 }
 
-// moderatedComment loads the :id comment. When it returns nil, the answer
-// (404 page) is written or the error is to be returned.
+// moderatedComment loads the :id comment, on an article the account may
+// moderate. When it returns nil, the answer (404 or 403 page) is written or
+// the error is to be returned.
 func (s *Server) moderatedComment(c echo.Context) (*models.Interaction, error) {
 	id, err := idParam(c)
 	var in *models.Interaction
@@ -94,6 +95,9 @@ func (s *Server) moderatedComment(c echo.Context) (*models.Interaction, error) {
 		return nil, s.adminErrorBack(c, http.StatusNotFound, "This comment does not exist.", "/admin/comments/")
 	}
 	if err != nil {
+		return nil, err
+	}
+	if ok, err := s.requireModeration(c, in); !ok {
 		return nil, err
 	}
 	return in, nil

@@ -97,9 +97,11 @@ func isPrivateInteraction(in *models.Interaction) bool {
 	return in.Status == models.StatusPrivate || in.Visibility == "direct" || in.Visibility == "followers"
 }
 
-// commentsList is comment moderation, one status per tab (pending first).
+// commentsList is comment moderation, one status per tab (pending first):
+// authors see the comments on their own articles only.
 func (s *Server) commentsList(c echo.Context) error {
 	ctx := c.Request().Context()
+	scope := workScope(currentUser(c))
 	status := c.QueryParam("status")
 	valid := false
 	for _, t := range commentTabs() {
@@ -108,11 +110,11 @@ func (s *Server) commentsList(c echo.Context) error {
 	if !valid {
 		status = models.StatusPending
 	}
-	counts, err := s.Store.AdminModerationCounts(ctx, moderatedKinds())
+	counts, err := s.Store.AdminModerationCounts(ctx, moderatedKinds(), scope)
 	if err != nil {
 		return err
 	}
-	list, err := s.Store.AdminModerationList(ctx, status, moderatedKinds(), commentsPageSize, 0)
+	list, err := s.Store.AdminModerationList(ctx, status, moderatedKinds(), scope, commentsPageSize, 0)
 	if err != nil {
 		return err
 	}

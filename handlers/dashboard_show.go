@@ -21,9 +21,11 @@ type dashboardData struct {
 }
 
 // dashboardShow is the admin home: what needs attention, at a glance.
+// Authors see their own work only.
 func (s *Server) dashboardShow(c echo.Context) error {
 	ctx := c.Request().Context()
 	now := s.Now()
+	scope := workScope(currentUser(c))
 	st, err := s.Store.GetSettings(ctx)
 	if err != nil {
 		return err
@@ -32,10 +34,10 @@ func (s *Server) dashboardShow(c echo.Context) error {
 		BlogHandle:   "@" + st.BlogUsername + "@" + s.Cfg.URLs.Host(),
 		AuthorHandle: "@" + currentUser(c).Username + "@" + s.Cfg.URLs.Host(),
 	}
-	if d.Articles, err = s.Store.AdminArticleCounts(ctx, now); err != nil {
+	if d.Articles, err = s.Store.AdminArticleCounts(ctx, now, scope); err != nil {
 		return err
 	}
-	counts, err := s.Store.AdminModerationCounts(ctx, moderatedKinds())
+	counts, err := s.Store.AdminModerationCounts(ctx, moderatedKinds(), scope)
 	if err != nil {
 		return err
 	}
@@ -47,7 +49,7 @@ func (s *Server) dashboardShow(c echo.Context) error {
 		filter string
 		into   *[]adminArticleRow
 	}{{models.FilterDrafts, &d.Drafts}, {models.FilterScheduled, &d.Scheduled}} {
-		arts, _, err := s.Store.AdminListArticles(ctx, part.filter, now, 5, 0)
+		arts, _, err := s.Store.AdminListArticles(ctx, part.filter, now, scope, 5, 0)
 		if err != nil {
 			return err
 		}
@@ -57,7 +59,7 @@ func (s *Server) dashboardShow(c echo.Context) error {
 				Date: a.PublishedAt, EditURL: fmt.Sprintf("/admin/articles/%d/edit/", a.ID)})
 		}
 	}
-	pending, err := s.Store.AdminModerationList(ctx, models.StatusPending, moderatedKinds(), 5, 0)
+	pending, err := s.Store.AdminModerationList(ctx, models.StatusPending, moderatedKinds(), scope, 5, 0)
 	if err != nil {
 		return err
 	}

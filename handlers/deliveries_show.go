@@ -55,6 +55,9 @@ func (s *Server) deliveriesShow(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if !mayEditArticle(currentUser(c), a) {
+		return s.forbidden(c, othersArticle, "/admin/articles/")
+	}
 	rows, err := s.Store.DeliveriesOfArticle(ctx, id)
 	if err != nil {
 		return err

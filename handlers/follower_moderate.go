@@ -12,6 +12,9 @@ import (
 // request, or an accepted follower being removed): the follower's server is
 // told with Accept or Reject, and a rejected follow is deleted.
 func (s *Server) followerModerate(c echo.Context) error {
+	if ok, err := s.requireBlogManager(c, "manage followers"); !ok {
+		return err
+	}
 	ctx := c.Request().Context()
 	action := c.Request().PostFormValue("status")
 	if action != "accept" && action != "reject" {

@@ -37,6 +37,9 @@ var followerNotices = map[string]string{
 // followersList shows follow requests waiting for approval and the
 // accepted followers of the blog actor and the authors.
 func (s *Server) followersList(c echo.Context) error {
+	if ok, err := s.requireBlogManager(c, "manage followers"); !ok {
+		return err
+	}
 	list, err := s.Store.ListFollowersAdmin(c.Request().Context(), "", 1000)
 	if err != nil {
 		return err

@@ -202,7 +202,7 @@ func TestGoToSocialFixtures(t *testing.T) {
 					t.Fatal("direct message listed publicly")
 				}
 			}
-			msgs, err := b.Store.ListPrivateMessages(context.Background(), 10)
+			msgs, err := b.Store.ListPrivateMessages(context.Background(), 0, 10)
 			if err != nil || len(msgs) != 1 || msgs[0].ID != in.ID {
 				t.Fatalf("messages page: %v %v", msgs, err)
 			}

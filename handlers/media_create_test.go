@@ -111,7 +111,7 @@ func TestMediaCreateRefused(t *testing.T) {
 			mustContain(t, rec.Body.String(), tt.body)
 		})
 	}
-	if ms, _ := ts.Store.ListMedia(context.Background(), 10); len(ms) != 0 {
+	if ms, _ := ts.Store.ListMedia(context.Background(), 0, 10); len(ms) != 0 {
 		t.Errorf("%d refused uploads were recorded", len(ms))
 	}
 }

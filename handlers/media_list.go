@@ -14,9 +14,10 @@ type mediaListData struct {
 	MaxSize  string
 }
 
-// mediaList is the media library: every upload with the Markdown to use it.
+// mediaList is the media library: every upload with the Markdown to use it
+// (an author's own uploads only).
 func (s *Server) mediaList(c echo.Context) error {
-	ms, err := s.Store.ListMedia(c.Request().Context(), mediaListSize)
+	ms, err := s.Store.ListMedia(c.Request().Context(), workScope(currentUser(c)), mediaListSize)
 	if err != nil {
 		return err
 	}

@@ -22,9 +22,10 @@ type messagesData struct {
 
 // messagesList shows direct and followers-only replies: they are stored as
 // private and never shown on the site, so this page is where they are read.
+// Authors read those on their own articles.
 func (s *Server) messagesList(c echo.Context) error {
 	ctx := c.Request().Context()
-	list, err := s.Store.ListPrivateMessages(ctx, 200)
+	list, err := s.Store.ListPrivateMessages(ctx, workScope(currentUser(c)), 200)
 	if err != nil {
 		return err
 	}

@@ -77,6 +77,10 @@ func (s *Server) Routes(e *echo.Echo) {
 	admin.GET("/profile/", s.profileEdit)
 	admin.POST("/profile", s.profileUpdate)
 
+	// Accounts and their roles (the owner's; see policy.go).
+	admin.GET("/accounts/", s.accountsList)
+	admin.POST("/accounts/:id/role", s.accountRoleUpdate)
+
 	// ActivityPub, discovery and interaction endpoints.
 	e.GET("/.well-known/webfinger", s.webfingerShow)
 	e.GET("/.well-known/host-meta", s.hostMetaShow)

@@ -62,6 +62,9 @@ func objectTypeOptions() []option {
 
 // settingsShow shows the blog's settings.
 func (s *Server) settingsShow(c echo.Context) error {
+	if ok, err := s.requireBlogManager(c, "change the blog's settings"); !ok {
+		return err
+	}
 	st, err := s.Store.GetSettings(c.Request().Context())
 	if err != nil {
 		return err

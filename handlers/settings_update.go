@@ -18,6 +18,9 @@ var reLanguage = regexp.MustCompile(`^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$`)
 
 // settingsUpdate saves the blog's settings.
 func (s *Server) settingsUpdate(c echo.Context) error {
+	if ok, err := s.requireBlogManager(c, "change the blog's settings"); !ok {
+		return err
+	}
 	ctx := c.Request().Context()
 	r := c.Request()
 	v := func(k string) string { return strings.TrimSpace(r.PostFormValue(k)) }

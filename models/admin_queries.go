@@ -24,11 +24,17 @@ type ArticleCounts struct {
 // adminArticleColumns leaves out markdown and HTML: lists never show them and
 // they are most of a row's size.
 const adminArticleColumns = "articles.id, articles.author_id, articles.slug, articles.title, articles.status, " +
+	"articles.last_edited_by_id, " +
 	"articles.published_at, articles.pinned, articles.imported, articles.federated_at, " +
 	"articles.created_at, articles.updated_at, articles.deleted_at"
 
-func adminFilter(db *gorm.DB, filter string, now time.Time) (*gorm.DB, error) {
+// adminFilter selects the not-deleted articles of one list tab; authorID,
+// when not 0, keeps one author's (an author's admin shows only theirs).
+func adminFilter(db *gorm.DB, filter string, now time.Time, authorID uint) (*gorm.DB, error) {
 	db = db.Where("articles.deleted_at IS NULL")
+	if authorID != 0 {
+		db = db.Where("articles.author_id = ?", authorID)
+	}
 	switch filter {
 	case FilterAll, "":
 		return db, nil
@@ -42,14 +48,15 @@ func adminFilter(db *gorm.DB, filter string, now time.Time) (*gorm.DB, error) {
 	return nil, fmt.Errorf("article filter %q: %w", filter, ErrNotFound)
 }
 
-// AdminArticleCounts counts articles per admin list tab at now.
-func (s *Store) AdminArticleCounts(ctx context.Context, now time.Time) (ArticleCounts, error) {
+// AdminArticleCounts counts articles per admin list tab at now, of one
+// author or (authorID 0) of all.
+func (s *Store) AdminArticleCounts(ctx context.Context, now time.Time, authorID uint) (ArticleCounts, error) {
 	var out ArticleCounts
 	for _, f := range []struct {
 		filter string
 		n      *int64
 	}{{FilterAll, &out.All}, {FilterPublished, &out.Published}, {FilterScheduled, &out.Scheduled}, {FilterDrafts, &out.Drafts}} {
-		db, err := adminFilter(s.q(ctx).Model(&Article{}), f.filter, now)
+		db, err := adminFilter(s.q(ctx).Model(&Article{}), f.filter, now, authorID)
 		if err != nil {
 			return out, err
 		}
@@ -61,9 +68,10 @@ func (s *Store) AdminArticleCounts(ctx context.Context, now time.Time) (ArticleC
 }
 
 // AdminListArticles returns one page of not-deleted articles for the admin
-// list (without their bodies), newest first, and how many match filter.
-func (s *Store) AdminListArticles(ctx context.Context, filter string, now time.Time, limit, offset int) ([]Article, int64, error) {
-	db, err := adminFilter(s.q(ctx).Model(&Article{}), filter, now)
+// list (without their bodies), newest first, and how many match filter;
+// authorID, when not 0, keeps one author's.
+func (s *Store) AdminListArticles(ctx context.Context, filter string, now time.Time, authorID uint, limit, offset int) ([]Article, int64, error) {
+	db, err := adminFilter(s.q(ctx).Model(&Article{}), filter, now, authorID)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -98,14 +106,25 @@ func (s *Store) AdminArticlesByIDs(ctx context.Context, ids []uint) (map[uint]Ar
 	return out, nil
 }
 
+// onArticlesOf keeps the interactions on one author's articles; authorID 0
+// keeps all.
+func onArticlesOf(db *gorm.DB, authorID uint) *gorm.DB {
+	if authorID == 0 {
+		return db
+	}
+	return db.Where("article_id IN (?)", db.Session(&gorm.Session{NewDB: true}).
+		Model(&Article{}).Select("id").Where("author_id = ?", authorID))
+}
+
 // AdminModerationCounts counts interactions of the given kinds per status
-// (the moderation tabs and the pending badge).
-func (s *Store) AdminModerationCounts(ctx context.Context, kinds []string) (map[string]int64, error) {
+// (the moderation tabs and the pending badge), on one author's articles or
+// (authorID 0) on all.
+func (s *Store) AdminModerationCounts(ctx context.Context, kinds []string, authorID uint) (map[string]int64, error) {
 	var rows []struct {
 		Status string
 		N      int64
 	}
-	err := s.q(ctx).Model(&Interaction{}).Select("status, COUNT(*) AS n").
+	err := onArticlesOf(s.q(ctx).Model(&Interaction{}), authorID).Select("status, COUNT(*) AS n").
 		Where("kind IN ?", kinds).Group("status").Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("count interactions by status: %w", err)
@@ -118,10 +137,10 @@ func (s *Store) AdminModerationCounts(ctx context.Context, kinds []string) (map[
 }
 
 // AdminModerationList returns interactions of the given kinds in one status,
-// newest first.
-func (s *Store) AdminModerationList(ctx context.Context, status string, kinds []string, limit, offset int) ([]Interaction, error) {
+// newest first, on one author's articles or (authorID 0) on all.
+func (s *Store) AdminModerationList(ctx context.Context, status string, kinds []string, authorID uint, limit, offset int) ([]Interaction, error) {
 	var out []Interaction
-	err := s.q(ctx).Preload("RemoteActor").Preload("LocalAuthor").
+	err := onArticlesOf(s.q(ctx), authorID).Preload("RemoteActor").Preload("LocalAuthor").
 		Where("status = ? AND kind IN ?", status, kinds).
 		Order("created_at DESC, id DESC").Limit(limit).Offset(offset).Find(&out).Error
 	if err != nil {

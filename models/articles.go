@@ -46,6 +46,9 @@ type ArticleInput struct {
 	MediaIDs                                                       []uint
 	Pinned, Imported                                               bool
 	WPPostID                                                       int
+	// EditorID is the account saving: recorded as the last editor and in
+	// the article's edits. 0 (imports) records nobody.
+	EditorID uint
 }
 
 // SaveArticle creates (a.ID == 0) or updates an article with its tags and
@@ -66,6 +69,9 @@ func (s *Store) SaveArticle(ctx context.Context, id uint, in ArticleInput) (*Art
 		a.Title, a.Slug, a.Summary, a.Markdown, a.HTML = in.Title, in.Slug, in.Summary, in.Markdown, in.HTML
 		a.Format, a.Status, a.Language, a.PublishedAt = in.Format, in.Status, in.Language, in.PublishedAt
 		a.AuthorID, a.Pinned, a.Imported, a.WPPostID = in.AuthorID, in.Pinned, in.Imported, in.WPPostID
+		if in.EditorID != 0 {
+			a.LastEditedByID = &in.EditorID
+		}
 		if a.Format == "" {
 			a.Format = "markdown"
 		}
@@ -76,6 +82,13 @@ func (s *Store) SaveArticle(ctx context.Context, id uint, in ArticleInput) (*Art
 			return fmt.Errorf("save article %q: %w", a.Slug, err)
 		}
 		if err := tx.keepPermalinks(ctx, &a, was); err != nil {
+			return err
+		}
+		action := EditUpdated
+		if id == 0 {
+			action = EditCreated
+		}
+		if err := tx.recordEdit(ctx, a.ID, in.EditorID, action); err != nil {
 			return err
 		}
 		tags, err := tx.ensureTags(ctx, in.Tags)
@@ -287,15 +300,22 @@ func (s *Store) TagBySlug(ctx context.Context, slug string) (*Tag, error) {
 
 // DeleteArticle marks an article deleted; its id then answers 410 Gone.
 func (s *Store) DeleteArticle(ctx context.Context, id uint, now time.Time) error {
-	res := s.q(ctx).Model(&Article{}).Where("id = ? AND deleted_at IS NULL", id).
-		Updates(map[string]any{"status": StatusDeleted, "deleted_at": now})
-	if res.Error != nil {
-		return fmt.Errorf("delete article %d: %w", id, res.Error)
-	}
-	if res.RowsAffected == 0 {
-		return fmt.Errorf("delete article %d: %w", id, ErrNotFound)
-	}
-	return nil
+	return s.DeleteArticleBy(ctx, id, 0, now)
+}
+
+// DeleteArticleBy is DeleteArticle recording the account that deleted it.
+func (s *Store) DeleteArticleBy(ctx context.Context, id, by uint, now time.Time) error {
+	return s.Tx(ctx, func(tx *Store) error {
+		res := tx.q(ctx).Model(&Article{}).Where("id = ? AND deleted_at IS NULL", id).
+			Updates(map[string]any{"status": StatusDeleted, "deleted_at": now})
+		if res.Error != nil {
+			return fmt.Errorf("delete article %d: %w", id, res.Error)
+		}
+		if res.RowsAffected == 0 {
+			return fmt.Errorf("delete article %d: %w", id, ErrNotFound)
+		}
+		return tx.recordEdit(ctx, id, by, EditDeleted)
+	})
 }
 
 // DueForFederation lists published, visible, non-imported articles that have

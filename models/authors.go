@@ -2,21 +2,108 @@ package models
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
+
+	"gorm.io/gorm/clause"
 )
 
 // CreateAuthor inserts a new author; the username must be free and must not
-// be the blog actor's.
+// be the blog actor's. The first account ever (more exactly: while the blog
+// has no owner) is the owner whatever a.Role says, since a blog without one
+// could never be administered; later ones are authors unless a.Role names
+// another role.
 func (s *Store) CreateAuthor(ctx context.Context, a *Author) error {
+	return s.createAuthor(ctx, a, true)
+}
+
+// createAuthor is CreateAuthor; ownerless makes the account the owner when
+// the blog has none. Imported accounts, which have no password to log in
+// with, are never made the owner that way.
+func (s *Store) createAuthor(ctx context.Context, a *Author, ownerless bool) error {
 	a.Username = strings.ToLower(strings.TrimSpace(a.Username))
-	if err := s.q(ctx).Create(a).Error; err != nil {
+	if a.Role == "" {
+		a.Role = RoleAuthor
+	}
+	if !ValidRole(a.Role) {
+		return fmt.Errorf("create author %q: unknown role %q", a.Username, a.Role)
+	}
+	err := s.Tx(ctx, func(tx *Store) error {
+		if ownerless {
+			var owners int64
+			if err := tx.q(ctx).Model(&Author{}).Where("role = ?", RoleOwner).Count(&owners).Error; err != nil {
+				return fmt.Errorf("count owners: %w", err)
+			}
+			if owners == 0 {
+				a.Role = RoleOwner
+			}
+		}
+		return tx.q(ctx).Create(a).Error
+	})
+	if err != nil {
 		if IsDuplicate(err) {
 			return fmt.Errorf("create author %q: username taken: %w", a.Username, err)
 		}
 		return fmt.Errorf("create author %q: %w", a.Username, err)
 	}
 	return nil
+}
+
+// Roles lists the account roles, most powerful first.
+func Roles() []string { return []string{RoleOwner, RoleEditor, RoleAuthor} }
+
+// ValidRole reports whether r is one of Roles.
+func ValidRole(r string) bool {
+	for _, v := range Roles() {
+		if r == v {
+			return true
+		}
+	}
+	return false
+}
+
+// IsOwner reports the blog's administrator role.
+func (a *Author) IsOwner() bool { return a.Role == RoleOwner }
+
+// ErrLastOwner refuses a role change that would leave the blog without an
+// owner, and so without anyone able to change roles or settings.
+var ErrLastOwner = errors.New("the blog needs at least one owner")
+
+// SetAuthorRole changes an account's role. Taking the owner role from the
+// last owner fails with ErrLastOwner.
+func (s *Store) SetAuthorRole(ctx context.Context, id uint, role string) error {
+	if !ValidRole(role) {
+		return fmt.Errorf("set role of author %d: unknown role %q", id, role)
+	}
+	return s.Tx(ctx, func(tx *Store) error {
+		a, err := tx.AuthorByID(ctx, id)
+		if err != nil {
+			return err
+		}
+		if a.Role == role {
+			return nil
+		}
+		if a.Role == RoleOwner {
+			// Locks the owner rows on PostgreSQL, so two owners demoting
+			// each other at once cannot both succeed.
+			var owners []uint
+			q := tx.q(ctx).Model(&Author{}).Where("role = ?", RoleOwner)
+			if tx.dialect == "postgres" {
+				q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+			}
+			if err := q.Pluck("id", &owners).Error; err != nil {
+				return fmt.Errorf("count owners: %w", err)
+			}
+			if len(owners) <= 1 {
+				return fmt.Errorf("set role of author %d: %w", id, ErrLastOwner)
+			}
+		}
+		if err := tx.q(ctx).Model(&Author{}).Where("id = ?", id).Update("role", role).Error; err != nil {
+			return fmt.Errorf("set role of author %d: %w", id, err)
+		}
+		return nil
+	})
 }
 
 // SaveAuthor updates an author.

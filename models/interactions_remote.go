@@ -52,13 +52,14 @@ func (s *Store) MarkInteractionDeleted(ctx context.Context, id uint) error {
 	return nil
 }
 
-// ListPrivateMessages lists direct and followers-only replies, newest first.
-func (s *Store) ListPrivateMessages(ctx context.Context, limit int) ([]Interaction, error) {
+// ListPrivateMessages lists direct and followers-only replies, newest first,
+// on one author's articles or (authorID 0) on all.
+func (s *Store) ListPrivateMessages(ctx context.Context, authorID uint, limit int) ([]Interaction, error) {
 	if limit <= 0 {
 		limit = 200
 	}
 	var out []Interaction
-	err := s.q(ctx).Preload("RemoteActor").Where("status = ?", StatusPrivate).
+	err := onArticlesOf(s.q(ctx), authorID).Preload("RemoteActor").Where("status = ?", StatusPrivate).
 		Order("published_at DESC, id DESC").Limit(limit).Find(&out).Error
 	if err != nil {
 		return nil, fmt.Errorf("list private messages: %w", err)

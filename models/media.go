@@ -39,10 +39,15 @@ func (s *Store) MediaByID(ctx context.Context, id uint) (*Media, error) {
 	return &m, nil
 }
 
-// ListMedia returns the newest uploads first.
-func (s *Store) ListMedia(ctx context.Context, limit int) ([]Media, error) {
+// ListMedia returns the newest uploads first, of one author or (authorID
+// 0) of all.
+func (s *Store) ListMedia(ctx context.Context, authorID uint, limit int) ([]Media, error) {
 	var ms []Media
-	if err := s.q(ctx).Order("id DESC").Limit(limit).Find(&ms).Error; err != nil {
+	db := s.q(ctx)
+	if authorID != 0 {
+		db = db.Where("author_id = ?", authorID)
+	}
+	if err := db.Order("id DESC").Limit(limit).Find(&ms).Error; err != nil {
 		return nil, fmt.Errorf("list media: %w", err)
 	}
 	return ms, nil

@@ -49,6 +49,7 @@ func migrations() []migration {
 			}
 			return tx.Migrator().AddColumn(&Settings{}, "SkipLinkNotifications")
 		}},
+		{6, "account roles and article edits", migrateRoles},
 	}
 }
 
@@ -102,4 +103,44 @@ func (s *Store) SchemaVersion(ctx context.Context) (int, error) {
 func LatestSchemaVersion() int {
 	m := migrations()
 	return m[len(m)-1].version
+}
+
+// migrateRoles gives accounts roles and records who edits articles. The
+// earliest-created account that can log in (imported WordPress accounts
+// have no password) becomes the owner. The others become authors,
+// not editors: until now any account could rewrite any article, which is
+// the hole this closes, so an upgrade must not keep it open by default.
+// Where co-authors did rely on editing each other's work, the owner makes
+// them editors in one click on the Accounts page.
+func migrateRoles(tx *gorm.DB) error {
+	m := tx.Migrator()
+	for _, c := range []struct {
+		model any
+		field string
+	}{{&Author{}, "Role"}, {&Article{}, "LastEditedByID"}} {
+		if !m.HasColumn(c.model, c.field) { // v1 of a new database has them
+			if err := m.AddColumn(c.model, c.field); err != nil {
+				return fmt.Errorf("add %s: %w", c.field, err)
+			}
+		}
+	}
+	if err := tx.AutoMigrate(&ArticleEdit{}); err != nil {
+		return fmt.Errorf("create article_edits: %w", err)
+	}
+	var owners int64
+	if err := tx.Model(&Author{}).Where("role = ?", RoleOwner).Count(&owners).Error; err != nil {
+		return fmt.Errorf("count owners: %w", err)
+	}
+	if owners > 0 {
+		return nil
+	}
+	var first []Author
+	err := tx.Select("id").Order("CASE WHEN password_hash = '!' THEN 1 ELSE 0 END, created_at, id").Limit(1).Find(&first).Error
+	if err != nil {
+		return fmt.Errorf("find the first account: %w", err)
+	}
+	if len(first) == 0 {
+		return nil // a new blog: setup makes its first account the owner
+	}
+	return tx.Model(&Author{}).Where("id = ?", first[0].ID).Update("role", RoleOwner).Error
 }

@@ -14,11 +14,20 @@ const (
 	StatusDeleted   = "deleted"
 )
 
+// Account roles, as WordPress bloggers know them. See handlers/policy.go
+// for what each may do.
+const (
+	RoleOwner  = "owner"  // the administrator: everything, other accounts' roles too
+	RoleEditor = "editor" // every article and comment; not settings, blocks or roles
+	RoleAuthor = "author" // their own articles and media, and the comments on them
+)
+
 // Author is a local account and an ActivityPub actor (@username@host).
 type Author struct {
 	ID            uint   `gorm:"primaryKey"`
 	Username      string `gorm:"size:64;uniqueIndex;not null"`
 	Name          string `gorm:"size:200;not null"`
+	Role          string `gorm:"size:16;not null;default:'author'"`
 	Bio           string `gorm:"type:text"` // Markdown source
 	BioHTML       string `gorm:"type:text"` // sanitized rendering
 	AvatarPath    string `gorm:"size:300"`  // media file name, empty for none
@@ -90,6 +99,10 @@ type Article struct {
 	CreatedAt time.Time
 	UpdatedAt time.Time
 	DeletedAt *time.Time // set when deleted; the id then answers 410 with a Tombstone
+
+	// LastEditedByID is the account that saved the article last: an editor
+	// or the owner may edit an article that stays attributed to its author.
+	LastEditedByID *uint
 }
 
 // Tag groups articles; WordPress categories become tags too.

@@ -33,7 +33,7 @@ func (s *Store) ImportWXRAuthor(ctx context.Context, a Author, keys func() (priv
 	if a.PasswordHash == "" {
 		a.PasswordHash = "!" // no password matches: the owner sets one later
 	}
-	if err := s.CreateAuthor(ctx, &a); err != nil {
+	if err := s.createAuthor(ctx, &a, false); err != nil {
 		return nil, false, err
 	}
 	return &a, true, nil

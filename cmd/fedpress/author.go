@@ -23,6 +23,7 @@ func cmdAuthorAdd(ctx context.Context, args []string, stdin io.Reader, stdout, s
 	username := fs.String("username", "", "login and fediverse handle (a-z, 0-9, _)")
 	name := fs.String("name", "", "display name")
 	pwStdin := fs.Bool("password-stdin", false, "read the password from the first line of standard input")
+	role := fs.String("role", models.RoleAuthor, "owner, editor or author (the first account ever is the owner whatever this says)")
 	if err := parseFlags(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -31,6 +32,9 @@ func cmdAuthorAdd(ctx context.Context, args []string, stdin io.Reader, stdout, s
 	}
 	if *username == "" || *name == "" || !*pwStdin {
 		return fmt.Errorf("%w: --username, --name and --password-stdin are required", errUsage)
+	}
+	if !models.ValidRole(*role) {
+		return fmt.Errorf("%w: --role is owner, editor or author, not %q", errUsage, *role)
 	}
 	line, err := bufio.NewReader(stdin).ReadString('\n')
 	if err != nil && !errors.Is(err, io.EOF) {
@@ -60,7 +64,7 @@ func cmdAuthorAdd(ctx context.Context, args []string, stdin io.Reader, stdout, s
 	if err != nil {
 		return err
 	}
-	a := &models.Author{Username: u, Name: *name, PasswordHash: string(hash), PrivateKeyPEM: priv, PublicKeyPEM: pub}
+	a := &models.Author{Username: u, Name: *name, Role: *role, PasswordHash: string(hash), PrivateKeyPEM: priv, PublicKeyPEM: pub}
 	if err := store.CreateAuthor(ctx, a); err != nil {
 		return err
 	}
@@ -70,6 +74,6 @@ func cmdAuthorAdd(ctx context.Context, args []string, stdin io.Reader, stdout, s
 			return err
 		}
 	}
-	fmt.Fprintf(stdout, "author %s created (@%s)\n", a.Username, a.Username)
+	fmt.Fprintf(stdout, "author %s created (@%s), role %s\n", a.Username, a.Username, a.Role)
 	return nil
 }

@@ -16,7 +16,7 @@ const usage = `fedpress — a federated blog server
 Usage:
   fedpress serve [flags]        run the blog (web, inbox and background workers)
   fedpress worker [flags]       run only the background work (inbox, delivery, scheduling)
-  fedpress author add [flags]   create an author (--username, --name, --password-stdin)
+  fedpress author add [flags]   create an account (--username, --name, --password-stdin, --role)
   fedpress post [flags] FILE.md publish a Markdown file with YAML front matter
   fedpress import-wxr [flags] FILE.xml
                                 import a WordPress export (--media-dir: the old uploads folder)
@@ -67,7 +67,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return cmdServe(ctx, args[1:], stdout, stderr, false)
 	case "author":
 		if len(args) < 2 || args[1] != "add" {
-			fmt.Fprint(stderr, "usage: fedpress author add --username U --name N --password-stdin\n")
+			fmt.Fprint(stderr, "usage: fedpress author add --username U --name N --password-stdin [--role owner|editor|author]\n")
 			return errUsage
 		}
 		return cmdAuthorAdd(ctx, args[2:], stdin, stdout, stderr)

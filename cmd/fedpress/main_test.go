@@ -324,7 +324,7 @@ The talks ended on Friday.
 		t.Fatalf("not updated in place: %v %+v", err, again)
 	}
 	all, _ := store.ListAllArticles(ctx, 0)
-	ms, _ := store.ListMedia(ctx, 100)
+	ms, _ := store.ListMedia(ctx, 0, 100)
 	if len(all) != 1 || len(ms) != 2 {
 		t.Fatalf("after re-post: %d articles, %d media", len(all), len(ms))
 	}
