@@ -10,6 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"fedpress/federation"
 	"fedpress/web"
 )
 
@@ -19,6 +20,9 @@ var reLanguage = regexp.MustCompile(`^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$`)
 // settingsUpdate saves the blog's settings.
 func (s *Server) settingsUpdate(c echo.Context) error {
 	ctx := c.Request().Context()
+	if err := s.parseBody(c); err != nil {
+		return s.bodyError(c, err)
+	}
 	r := c.Request()
 	v := func(k string) string { return strings.TrimSpace(r.PostFormValue(k)) }
 	f := settingsForm{
@@ -76,8 +80,28 @@ func (s *Server) settingsUpdate(c echo.Context) error {
 		return s.renderSettings(c, http.StatusUnprocessableEntity, f, problems)
 	}
 
+	before := *st
+	for _, im := range []struct {
+		field, label, alt string
+		path              *string
+	}{
+		{"blog_avatar", "Blog avatar", "Avatar of the blog", &st.BlogAvatarPath},
+		{"blog_header", "Blog header", "Header of the blog", &st.BlogHeaderPath},
+		{"site_icon", "Site icon", "Site icon", &st.SiteIconPath},
+	} {
+		p, ue, err := s.formImage(c, im.field, im.alt, *im.path, currentUser(c).ID)
+		if ue != nil {
+			return s.renderSettings(c, ue.status, f, []string{im.label + ": " + ue.msg})
+		}
+		if err != nil {
+			return err
+		}
+		*im.path = p
+	}
+
 	profileChanged := st.BlogName != f.BlogName || st.BlogSummary != f.BlogSummary ||
-		st.ManuallyApprovesFollowers != f.ManuallyApprovesFollowers
+		st.ManuallyApprovesFollowers != f.ManuallyApprovesFollowers ||
+		federation.BlogAvatar(st) != federation.BlogAvatar(&before) || st.BlogHeaderPath != before.BlogHeaderPath
 	st.Title, st.Tagline, st.Language = f.Title, f.Tagline, f.Language
 	st.BlogUsername, st.BlogName, st.BlogSummary = f.BlogUsername, f.BlogName, f.BlogSummary
 	st.PostsPerPage, st.HoldVisitorComments = perPage, f.HoldVisitorComments
