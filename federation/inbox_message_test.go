@@ -5,13 +5,18 @@ import (
 	"testing"
 
 	"fedpress/models"
+	"fedpress/models/modelstest"
 )
 
 // A non-public note that answers nothing of ours is a direct message when
 // it names one of our actors in to or cc: it is kept privately on no
 // article. Anything else that is not a reply stays ignored.
 func TestInboxDirectMessages(t *testing.T) {
-	e := newIBEnv(t, nil)
+	modelstest.Each(t, testInboxDirectMessages)
+}
+
+func testInboxDirectMessages(t *testing.T, store *models.Store) {
+	e := newIBEnv(t, store)
 	bob := e.remote.actor("bob")
 	public := "https://www.w3.org/ns/activitystreams#Public"
 	ann := e.svc.cfg.URLs.Actor("ann")

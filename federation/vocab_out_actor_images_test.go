@@ -3,13 +3,20 @@ package federation
 import (
 	"context"
 	"testing"
+
+	"fedpress/models"
+	"fedpress/models/modelstest"
 )
 
 // Actors carry their avatar as icon and their header as image, each an
 // Image with url and mediaType (Mastodon and GoToSocial read both); the
 // blog's avatar falls back to the site icon.
 func TestActorImages(t *testing.T) {
-	e := newOutEnv(t, nil)
+	modelstest.Each(t, testActorImages)
+}
+
+func testActorImages(t *testing.T, store *models.Store) {
+	e := newOutEnv(t, store)
 	ctx := context.Background()
 	a := e.author("alice")
 	a.AvatarPath, a.HeaderPath = "a1.webp", "h1.jpg"
