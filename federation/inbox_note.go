@@ -86,6 +86,9 @@ func (s *Service) acceptNote(ctx context.Context, run *inboxRun, note *inNote) (
 		fetched = ok
 	}
 	if !ok {
+		if out, handled, err := s.acceptMessage(ctx, run, note); handled || err != nil {
+			return out, err
+		}
 		return s.acceptQuote(ctx, run, note)
 	}
 	in, err := s.commentFrom(ctx, run, note, run.actor, articleID, parentID)
@@ -115,7 +118,7 @@ func (s *Service) commentFrom(ctx context.Context, run *inboxRun, note *inNote, 
 	id := note.ID
 	in := &models.Interaction{
 		ArticleID: articleID, ParentID: parentID, Kind: models.KindComment, Source: models.SourceActivityPub,
-		Status: status, AuthorName: actorDisplayName(author), AuthorURL: actorProfileURL(author),
+		Status: messageStatus(articleID, status), AuthorName: actorDisplayName(author), AuthorURL: actorProfileURL(author),
 		RemoteActorID: &author.ID, ObjectURI: &id, URL: note.URL, InReplyTo: note.InReplyTo,
 		Title: clip(note.Name, 500), Content: content, Summary: plainSummary(note.Summary), Sensitive: note.Sensitive,
 		Attachments: attachmentsJSON(note.Attachments), Emojis: emojisJSON(note.Emojis), Visibility: vis,

@@ -54,6 +54,15 @@ func IsBlogActor(st *models.Settings, username string) bool {
 	return username != "" && strings.EqualFold(username, blogActorName(st))
 }
 
+// BlogAvatar is the media file shown as the blog actor's avatar: its own,
+// else the site icon; "" for none.
+func BlogAvatar(st *models.Settings) string {
+	if st.BlogAvatarPath != "" {
+		return st.BlogAvatarPath
+	}
+	return st.SiteIconPath
+}
+
 func blogActorName(st *models.Settings) string {
 	if st.BlogUsername == "" {
 		return models.DefaultBlogUsername
@@ -112,6 +121,7 @@ func (s *Service) blogActorFields(st *models.Settings) actorFields {
 	f.publicKeyPEM, f.published = st.BlogPublicKeyPEM, st.CreatedAt
 	f.manuallyApproves = st.ManuallyApprovesFollowers
 	f.fields = []profileField{{Name: "Website", Value: u.Abs("/")}}
+	f.avatar, f.header = BlogAvatar(st), st.BlogHeaderPath
 	return f
 }
 

@@ -105,6 +105,8 @@ func flashText(code string) string {
 		return "Reply published."
 	case "reply_edited":
 		return "Reply updated."
+	case "answered":
+		return "Answer sent privately."
 	case "settings":
 		return "Settings saved."
 	case "profile":

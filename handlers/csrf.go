@@ -20,6 +20,10 @@ const (
 	// formOverhead is room for an upload form's other fields and multipart
 	// framing on top of MaxUploadBytes.
 	formOverhead = 64 << 10
+	// maxFormFiles is how many files one form may carry (the settings
+	// form's blog avatar, header and site icon); each is checked against
+	// MaxUploadBytes on its own.
+	maxFormFiles = 3
 	// multipartMemory is how much of a multipart body is kept in memory;
 	// the rest goes to temporary files.
 	multipartMemory = 4 << 20
@@ -63,9 +67,10 @@ func (s *Server) csrfCheck(next echo.HandlerFunc) echo.HandlerFunc {
 }
 
 // parseBody parses a POST body once per request (later calls return the
-// first result). Uploads are capped at MaxUploadBytes plus the form's other
-// fields; other bodies at net/http's 10 MB. Only the body is read: a token
-// or value in the query string is never taken for a form field.
+// first result). Uploads are capped at maxFormFiles times MaxUploadBytes
+// plus the form's other fields; other bodies at net/http's 10 MB. Only the
+// body is read: a token or value in the query string is never taken for a
+// form field.
 func (s *Server) parseBody(c echo.Context) error {
 	if v, done := c.Get(ctxBodyParsed).(parsedBody); done {
 		return v.err
@@ -74,7 +79,7 @@ func (s *Server) parseBody(c echo.Context) error {
 	var err error
 	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if mt == "multipart/form-data" {
-		r.Body = http.MaxBytesReader(c.Response(), r.Body, s.Cfg.MaxUploadBytes+formOverhead)
+		r.Body = http.MaxBytesReader(c.Response(), r.Body, maxFormFiles*s.Cfg.MaxUploadBytes+formOverhead)
 		err = r.ParseMultipartForm(multipartMemory)
 	} else {
 		err = r.ParseForm()

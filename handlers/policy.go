@@ -102,6 +102,15 @@ func (s *Server) editableArticle(c echo.Context) (*models.Article, error) {
 // current account may not moderate. When it reports false, the 403 page is
 // written or err is to be returned.
 func (s *Server) requireModeration(c echo.Context, in *models.Interaction) (bool, error) {
+	if in.ArticleID == 0 {
+		// A direct message answers no article: it is the blog's mail, read
+		// and answered by those who handle all work (it does not record
+		// which author it named).
+		if mayHandleAllWork(currentUser(c)) {
+			return true, nil
+		}
+		return false, s.forbidden(c, "Direct messages are answered by an editor or the blog's owner.", "/admin/messages/")
+	}
 	arts, err := s.Store.AdminArticlesByIDs(c.Request().Context(), []uint{in.ArticleID})
 	if err != nil {
 		return false, err

@@ -33,6 +33,7 @@ type profileData struct {
 	Username  string
 	Handle    string
 	AvatarURL string
+	HeaderURL string
 	MaxSize   string
 	ActorURL  string
 }
@@ -62,9 +63,7 @@ func (s *Server) renderProfile(c echo.Context, status int, f profileForm, proble
 		Handle: "@" + a.Username + "@" + s.Cfg.URLs.Host(), MaxSize: sizeLabel(s.Cfg.MaxUploadBytes),
 		ActorURL: s.Cfg.URLs.Actor(a.Username),
 	}
-	if a.AvatarPath != "" {
-		d.AvatarURL = web.MediaPrefix + a.AvatarPath
-	}
+	d.AvatarURL, d.HeaderURL = mediaURL(a.AvatarPath), mediaURL(a.HeaderPath)
 	return s.renderAdmin(c, status, "profile", "Profile", "profile", d)
 }
 

@@ -7,6 +7,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"fedpress/federation"
 	"fedpress/models"
 	"fedpress/web"
 )
@@ -18,6 +19,7 @@ type profileView struct {
 	Handle   string // @alice@host, to paste into a fediverse search
 	ActorID  string // for "Follow from your own instance"
 	Avatar   string
+	Header   string
 	Bio      template.HTML
 	Fields   []profileField
 	IsBlog   bool
@@ -48,6 +50,7 @@ func (s *Server) profileShow(c echo.Context) error {
 		}
 		// The blog summary is plain text typed in the settings.
 		v.Bio = template.HTML(web.TextToHTML(st.BlogSummary)) //nolint:gosec // escaped by TextToHTML
+		v.Avatar, v.Header = mediaURL(federation.BlogAvatar(st)), mediaURL(st.BlogHeaderPath)
 	} else {
 		a, err := s.Store.AuthorByUsername(ctx, username)
 		if err != nil {
@@ -55,7 +58,7 @@ func (s *Server) profileShow(c echo.Context) error {
 		}
 		q.AuthorID = a.ID
 		v.Name = a.Name
-		v.Avatar = mediaURL(a.AvatarPath)
+		v.Avatar, v.Header = mediaURL(a.AvatarPath), mediaURL(a.HeaderPath)
 		v.Bio = template.HTML(a.BioHTML) //nolint:gosec // sanitized when the author saved it
 		v.Fields = profileFields(a.Fields)
 	}

@@ -16,8 +16,8 @@ import (
 	"fedpress/web"
 )
 
-// profileUpdate saves the author's profile, avatar and, when the new
-// password fields are filled, password.
+// profileUpdate saves the author's profile, avatar, header and, when the
+// new password fields are filled, password.
 func (s *Server) profileUpdate(c echo.Context) error {
 	ctx := c.Request().Context()
 	if err := s.parseBody(c); err != nil {
@@ -72,21 +72,18 @@ func (s *Server) profileUpdate(c echo.Context) error {
 		return s.renderProfile(c, http.StatusUnprocessableEntity, f, problems)
 	}
 
-	status := http.StatusUnprocessableEntity
-	if fh, err := c.FormFile("avatar"); err == nil {
-		m, err := s.storeUpload(ctx, fh, "Avatar of "+f.Name, "", a.ID)
-		var ue *uploadError
-		if errors.As(err, &ue) {
-			return s.renderProfile(c, ue.status, f, []string{"Avatar: " + ue.msg})
+	for _, im := range []struct {
+		field, label string
+		path         *string
+	}{{"avatar", "Avatar", &a.AvatarPath}, {"header", "Header", &a.HeaderPath}} {
+		p, ue, err := s.formImage(c, im.field, im.label+" of "+f.Name, *im.path, a.ID)
+		if ue != nil {
+			return s.renderProfile(c, ue.status, f, []string{im.label + ": " + ue.msg})
 		}
 		if err != nil {
 			return err
 		}
-		a.AvatarPath = m.Path
-	} else if !errors.Is(err, http.ErrMissingFile) {
-		return s.renderProfile(c, status, f, []string{"The avatar could not be read; try again."})
-	} else if r.PostFormValue("remove_avatar") != "" {
-		a.AvatarPath = ""
+		*im.path = p
 	}
 
 	bioHTML, err := web.RenderMarkdown(f.Bio)
@@ -110,7 +107,7 @@ func (s *Server) profileUpdate(c echo.Context) error {
 	}
 	// Followers hear of changes to what their servers show of the actor.
 	public := a.Name != f.Name || a.BioHTML != bioHTML || a.AlsoKnownAs != aka || a.Fields != fieldsJSON ||
-		a.AvatarPath != currentUser(c).AvatarPath
+		a.AvatarPath != currentUser(c).AvatarPath || a.HeaderPath != currentUser(c).HeaderPath
 	a.Name, a.Email, a.Bio, a.BioHTML, a.AlsoKnownAs, a.Fields = f.Name, f.Email, f.Bio, bioHTML, aka, fieldsJSON
 	if err := s.Store.SaveAuthor(ctx, &a); err != nil {
 		return err
@@ -130,4 +127,27 @@ func (s *Server) profileUpdate(c echo.Context) error {
 		}
 	}
 	return redirectSeeOther(c, withMsg("/admin/profile/", msg))
+}
+
+// formImage applies an image field of an admin form: a new upload (checked
+// and stored as any upload) replaces current, the "remove_<field>" box
+// clears it, neither keeps it. ue is a refusal to show to the author.
+func (s *Server) formImage(c echo.Context, field, alt, current string, authorID uint) (path string, ue *uploadError, err error) {
+	r := c.Request()
+	if r.MultipartForm != nil {
+		if fhs := r.MultipartForm.File[field]; len(fhs) > 0 {
+			m, err := s.storeUpload(r.Context(), fhs[0], alt, "", authorID)
+			if errors.As(err, &ue) {
+				return current, ue, nil
+			}
+			if err != nil {
+				return current, nil, err
+			}
+			return m.Path, nil, nil
+		}
+	}
+	if r.PostFormValue("remove_"+field) != "" {
+		return "", nil, nil
+	}
+	return current, nil, nil
 }

@@ -67,6 +67,7 @@ func (s *Server) Routes(e *echo.Echo) {
 	admin.POST("/comments/:id/reply", s.commentReply)
 	admin.POST("/comments/:id/edit", s.commentEditReply)
 	admin.GET("/messages/", s.messagesList)
+	admin.POST("/messages/:id/reply", s.messageReply)
 	admin.GET("/followers/", s.followersList)
 	admin.POST("/followers/:id/status", s.followerModerate)
 	admin.GET("/blocks/", s.blocksList)

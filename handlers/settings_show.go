@@ -32,6 +32,11 @@ type settingsData struct {
 	ObjectTypes []option
 	Host        string
 	Followers   int64 // of the blog actor: changing its username would lose them
+	// The blog's images as they are now (not as typed: files do not survive
+	// a refused form).
+	AvatarURL, HeaderURL, IconURL string
+	AvatarIsIcon                  bool // the blog shows the site icon as its avatar
+	MaxSize                       string
 }
 
 func settingsFormOf(st *models.Settings) settingsForm {
@@ -82,6 +87,8 @@ func (s *Server) renderSettings(c echo.Context, status int, f settingsForm, prob
 		return err
 	}
 	d := settingsData{Form: f, Errors: problems, Moderation: moderationOptions(), ObjectTypes: objectTypeOptions(),
-		Host: s.Cfg.URLs.Host(), Followers: n}
+		Host: s.Cfg.URLs.Host(), Followers: n, MaxSize: sizeLabel(s.Cfg.MaxUploadBytes),
+		AvatarURL: mediaURL(st.BlogAvatarPath), HeaderURL: mediaURL(st.BlogHeaderPath), IconURL: mediaURL(st.SiteIconPath),
+		AvatarIsIcon: st.BlogAvatarPath == "" && st.SiteIconPath != ""}
 	return s.renderAdmin(c, status, "settings", "Settings", "settings", d)
 }

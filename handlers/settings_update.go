@@ -10,6 +10,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"fedpress/federation"
 	"fedpress/web"
 )
 
@@ -22,6 +23,9 @@ func (s *Server) settingsUpdate(c echo.Context) error {
 		return err
 	}
 	ctx := c.Request().Context()
+	if err := s.parseBody(c); err != nil {
+		return s.bodyError(c, err)
+	}
 	r := c.Request()
 	v := func(k string) string { return strings.TrimSpace(r.PostFormValue(k)) }
 	f := settingsForm{
@@ -79,8 +83,28 @@ func (s *Server) settingsUpdate(c echo.Context) error {
 		return s.renderSettings(c, http.StatusUnprocessableEntity, f, problems)
 	}
 
+	before := *st
+	for _, im := range []struct {
+		field, label, alt string
+		path              *string
+	}{
+		{"blog_avatar", "Blog avatar", "Avatar of the blog", &st.BlogAvatarPath},
+		{"blog_header", "Blog header", "Header of the blog", &st.BlogHeaderPath},
+		{"site_icon", "Site icon", "Site icon", &st.SiteIconPath},
+	} {
+		p, ue, err := s.formImage(c, im.field, im.alt, *im.path, currentUser(c).ID)
+		if ue != nil {
+			return s.renderSettings(c, ue.status, f, []string{im.label + ": " + ue.msg})
+		}
+		if err != nil {
+			return err
+		}
+		*im.path = p
+	}
+
 	profileChanged := st.BlogName != f.BlogName || st.BlogSummary != f.BlogSummary ||
-		st.ManuallyApprovesFollowers != f.ManuallyApprovesFollowers
+		st.ManuallyApprovesFollowers != f.ManuallyApprovesFollowers ||
+		federation.BlogAvatar(st) != federation.BlogAvatar(&before) || st.BlogHeaderPath != before.BlogHeaderPath
 	st.Title, st.Tagline, st.Language = f.Title, f.Tagline, f.Language
 	st.BlogUsername, st.BlogName, st.BlogSummary = f.BlogUsername, f.BlogName, f.BlogSummary
 	st.PostsPerPage, st.HoldVisitorComments = perPage, f.HoldVisitorComments

@@ -49,6 +49,17 @@ func migrations() []migration {
 			}
 			return tx.Migrator().AddColumn(&Settings{}, "SkipLinkNotifications")
 		}},
+		{5, "settings: blog avatar, header and site icon", func(tx *gorm.DB) error {
+			for _, col := range []string{"BlogAvatarPath", "BlogHeaderPath", "SiteIconPath"} {
+				if tx.Migrator().HasColumn(&Settings{}, col) {
+					continue // created by v1 from the current struct
+				}
+				if err := tx.Migrator().AddColumn(&Settings{}, col); err != nil {
+					return err
+				}
+			}
+			return nil
+		}},
 		{6, "account roles and article edits", migrateRoles},
 	}
 }

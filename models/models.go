@@ -67,6 +67,9 @@ type Settings struct {
 	ManuallyApprovesFollowers bool
 	AuthorizedFetch           bool
 	PostsPerPage              int
+	BlogAvatarPath            string `gorm:"size:300"` // the blog actor's avatar: a media file name, empty for none
+	BlogHeaderPath            string `gorm:"size:300"` // the blog actor's header image
+	SiteIconPath              string `gorm:"size:300"` // favicon, and the blog's avatar when it has none
 	SetupToken                string `gorm:"size:100"` // one-time first-author token; empty once used
 	CreatedAt                 time.Time
 	UpdatedAt                 time.Time

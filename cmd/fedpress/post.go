@@ -121,8 +121,23 @@ func cmdPost(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := fed.ArticleSaved(ctx, art.ID); err != nil {
 		return fmt.Errorf("federate %s: %w", art.Slug, err)
 	}
-	fmt.Fprintln(stdout, urls.Abs(art.Permalink()))
+	fmt.Fprint(stdout, postOutcome(art, urls, time.Now()))
 	return nil
+}
+
+// postOutcome tells what `fedpress post` did. Only a live article has a
+// public URL: a draft or a scheduled article answers 404 there until it
+// goes live, so for those the admin page to preview and edit it is given.
+func postOutcome(art *models.Article, urls federation.URLs, now time.Time) string {
+	edit := urls.Abs(fmt.Sprintf("/admin/articles/%d/edit/", art.ID))
+	switch {
+	case art.Status == models.StatusDraft:
+		return fmt.Sprintf("Draft saved, not published: %q.\nPreview and edit it at %s\nSet draft: false and post the file again to publish it.\n", art.Title, edit)
+	case art.IsScheduled(now):
+		return fmt.Sprintf("Scheduled: %q will be published on %s at %s\nPreview and edit it at %s\n",
+			art.Title, art.PublishedAt.UTC().Format("2006-01-02 15:04 MST"), urls.Abs(art.Permalink()), edit)
+	}
+	return urls.Abs(art.Permalink()) + "\n"
 }
 
 // publishFile uploads the local images of body, renders it and saves the
