@@ -2,14 +2,18 @@ package models
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 )
 
-// CreateAuthor inserts a new author; the username must be free and must not
-// be the blog actor's.
+// CreateAuthor inserts a new author; the username must be free, must not
+// be the blog actor's and must be one every fediverse server accepts.
 func (s *Store) CreateAuthor(ctx context.Context, a *Author) error {
 	a.Username = strings.ToLower(strings.TrimSpace(a.Username))
+	if !ValidActorName(a.Username) {
+		return fmt.Errorf("create author %q: %w", a.Username, ErrBadActorName)
+	}
 	if err := s.q(ctx).Create(a).Error; err != nil {
 		if IsDuplicate(err) {
 			return fmt.Errorf("create author %q: username taken: %w", a.Username, err)
@@ -61,6 +65,27 @@ func (s *Store) CountAuthors(ctx context.Context) (int64, error) {
 		return 0, fmt.Errorf("count authors: %w", err)
 	}
 	return n, nil
+}
+
+// ErrBadActorName is a username that some fediverse servers refuse.
+var ErrBadActorName = errors.New("username must be 1 to 64 of A-Z, a-z, 0-9, _, . and -")
+
+// ValidActorName reports whether u is a username that every server we
+// federate with accepts in preferredUsername and in acct:user@host.
+// GoToSocial's mention pattern (internal/regexes/regexes.go, usernameGrp)
+// allows letters, digits, '.', '-' and '_' only: a ':' (host:port) makes it
+// refuse the actor. Authors, the blog actor and the instance actor all
+// follow this rule.
+func ValidActorName(u string) bool {
+	if u == "" || len(u) > 64 {
+		return false
+	}
+	for _, r := range u {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '.' || r == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 // reservedUsernames would collide with routes or the blog's own accounts.
