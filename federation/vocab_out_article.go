@@ -197,7 +197,8 @@ func (s *Service) articleAttachments(a *models.Article) vocab.ActivityStreamsAtt
 			}
 		}
 	}
-	// Alt text as this article gives it, else as the upload was described.
+	// Alt text as the upload was described (editor, front matter, WXR),
+	// else as this article's <img alt> gives it.
 	alts := map[string]string{}
 	for src, alt := range web.ImageAlts(a.HTML) {
 		if name, ok := web.MediaName(src); ok {
@@ -208,12 +209,12 @@ func (s *Service) articleAttachments(a *models.Article) vocab.ActivityStreamsAtt
 	}
 	p := streams.NewActivityStreamsAttachmentProperty()
 	for _, m := range media {
-		alt := alts[m.Path]
+		alt := strings.TrimSpace(m.Alt)
+		if alt == "" {
+			alt = alts[m.Path]
+		}
 		if alt == "" && m.RemoteURL != "" {
 			alt = alts[m.RemoteURL]
-		}
-		if alt == "" {
-			alt = strings.TrimSpace(m.Alt)
 		}
 		href := m.RemoteURL
 		if href == "" {
