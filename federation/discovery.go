@@ -43,7 +43,7 @@ const (
 
 // WebFinger answers a resource: acct:user@host (also "@user@host" and
 // "user@host"), or one of our actor or profile URLs. Local actors are the
-// authors, the blog actor and, as acct:host@host, the instance actor.
+// authors, the blog actor and the instance actor (URLs.InstanceUsername).
 // Unknown accounts and other hosts are models.ErrNotFound; unparseable
 // resources ErrBadResource.
 func (s *Service) WebFinger(ctx context.Context, resource string) (*JRD, error) {
@@ -57,9 +57,11 @@ func (s *Service) WebFinger(ctx context.Context, resource string) (*JRD, error) 
 		return nil, err
 	}
 	host := u.Host()
-	if strings.EqualFold(username, host) || strings.EqualFold(username, models.HostWithoutPort(host)) {
+	// The instance actor answers to its username and, as it did before
+	// that had to lose its port, to acct:host:port@host:port.
+	if strings.EqualFold(username, u.InstanceUsername()) || strings.EqualFold(username, host) || strings.EqualFold(username, models.HostWithoutPort(host)) {
 		return &JRD{
-			Subject: "acct:" + host + "@" + host,
+			Subject: "acct:" + u.InstanceUsername() + "@" + host,
 			Aliases: []string{u.InstanceActor()},
 			Links: []JRDLink{
 				{Rel: relSelf, Type: AS2ContentType, Href: u.InstanceActor()},
@@ -110,7 +112,7 @@ func (s *Service) webfingerUsername(resource string) (string, error) {
 		path := strings.TrimSuffix(p.Path, "/")
 		switch {
 		case path == "/actor":
-			return u.Host(), nil
+			return u.InstanceUsername(), nil
 		case strings.HasPrefix(path, "/users/") && !strings.Contains(path[len("/users/"):], "/"):
 			return path[len("/users/"):], nil
 		case strings.HasPrefix(path, "/@") && !strings.Contains(path[2:], "/"):

@@ -98,7 +98,7 @@ func TestArticleSavedFanOut(t *testing.T) {
 		for _, r := range pa.bodies("/inbox") {
 			switch r.Body["type"] {
 			case "Create":
-				if r.KeyID != testBase+"/users/alice#main-key" || dig(r.Body, "object", "type") != "Article" {
+				if r.KeyID != testBase+"/users/alice#main-key" || dig(r.Body, "object", "type") != "Note" {
 					t.Errorf("Create signed by %s, object %v", r.KeyID, dig(r.Body, "object", "type"))
 				}
 				cc, _ := r.Body["cc"].([]any)

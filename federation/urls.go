@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+
+	"fedpress/models"
 )
 
 // URLs builds every absolute URL the server publishes. Ids are stable: they
@@ -26,6 +28,21 @@ func NewURLs(base string) (URLs, error) {
 
 // Host is host[:port], the part after @ in handles.
 func (u URLs) Host() string { return u.Base.Host }
+
+// instanceFallbackName is the instance actor's username on hosts that are
+// no valid username themselves (IPv6 literals). It has a dot, which author
+// and blog usernames cannot have, so it names nobody else.
+const instanceFallbackName = "instance.actor"
+
+// InstanceUsername is the instance actor's preferredUsername: the host
+// without its port, as before for hosts without one; GoToSocial refuses a
+// username with ':' in it, so host:port cannot be one.
+func (u URLs) InstanceUsername() string {
+	if h := models.HostWithoutPort(u.Host()); models.ValidActorName(h) {
+		return h
+	}
+	return instanceFallbackName
+}
 
 // Abs makes an absolute URL from a path.
 func (u URLs) Abs(path string) string { return u.Base.String() + path }

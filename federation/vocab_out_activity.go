@@ -155,7 +155,7 @@ func (s *Service) announceArticle(st *models.Settings, a *models.Article) (Doc, 
 
 // deleteArticle is the author's Delete of an article, with a Tombstone.
 func (s *Service) deleteArticle(st *models.Settings, a *models.Article) (Doc, error) {
-	ts, err := s.tombstone(s.cfg.URLs.Article(a.ID), "Article", a.DeletedAt)
+	ts, err := s.tombstone(s.cfg.URLs.Article(a.ID), articleType, a.DeletedAt)
 	if err != nil {
 		return nil, err
 	}

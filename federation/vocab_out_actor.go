@@ -98,7 +98,7 @@ func (s *Service) InstanceActorDocument(ctx context.Context) (Doc, error) {
 	}
 	u := s.cfg.URLs
 	return s.buildActor(actorFields{
-		typ: actorTypeApplication, username: u.Host(), name: u.Host(),
+		typ: actorTypeApplication, username: u.InstanceUsername(), name: u.Host(),
 		id: u.InstanceActor(), profileURL: u.Abs("/"), inbox: u.InstanceActor() + "/inbox",
 		keyID: u.InstanceKey(), publicKeyPEM: st.InstancePublicKeyPEM, published: st.CreatedAt,
 		// Nobody should follow the instance actor by accident.

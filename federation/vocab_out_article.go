@@ -15,6 +15,10 @@ import (
 	"fedpress/web"
 )
 
+// articleType is the type articles federate as (see buildArticle), and so
+// the formerType of their Tombstones.
+const articleType = "Note"
+
 // summaryWords is the excerpt length used when an article has no summary
 // (WordPress's default excerpt length).
 const summaryWords = 55
@@ -87,64 +91,25 @@ func articleLanguage(st *models.Settings, a *models.Article) string {
 	return st.Language
 }
 
-// buildArticle assembles the object. Mastodon shows an Article as its name,
-// summary and a link, so the Note setting exists for blogs whose readers
-// want the text in their timeline: the title then leads the content, and
-// there is no summary, which Mastodon would show as a content warning
-// hiding the text.
+// buildArticle assembles the object: a Note whose content is the title, a
+// lead (or, with the full-text setting, the whole text) and a link back,
+// with the article's images attached. Neither name nor summary is sent:
+// GoToSocial shows summary, else name, as a content warning on every
+// object type, and Mastodon shows only name, summary and a link for an
+// Article, dropping its content and so its lead. FEDERATION.md has the
+// evidence; peers_view_test.go applies each server's rule to this object.
 func (s *Service) buildArticle(st *models.Settings, a *models.Article, c articleCounts) (Doc, error) {
 	u := s.cfg.URLs
-	asNote := strings.EqualFold(st.ObjectType, "Note")
 	permalink := u.Abs(a.Permalink())
-	content := web.AbsoluteURLs(a.HTML, u.Base.String())
-	if asNote {
-		content = "<p><strong>" + html.EscapeString(a.Title) + "</strong></p>" + content +
-			`<p><a href="` + html.EscapeString(permalink) + `">` + html.EscapeString(permalink) + `</a></p>`
-	}
+	content := articleContent(models.ArticleObjectType(st.ObjectType), a, permalink, u.Base.String())
 	to, cc := s.articleAudience(st, a)
 	published := a.CreatedAt
 	if a.PublishedAt != nil {
 		published = *a.PublishedAt
 	}
 
-	var (
-		t   vocab.Type
-		obj interface {
-			SetJSONLDId(vocab.JSONLDIdProperty)
-			SetActivityStreamsName(vocab.ActivityStreamsNameProperty)
-			SetActivityStreamsSummary(vocab.ActivityStreamsSummaryProperty)
-			SetActivityStreamsContent(vocab.ActivityStreamsContentProperty)
-			SetActivityStreamsUrl(vocab.ActivityStreamsUrlProperty)
-			SetActivityStreamsAttributedTo(vocab.ActivityStreamsAttributedToProperty)
-			SetActivityStreamsTo(vocab.ActivityStreamsToProperty)
-			SetActivityStreamsCc(vocab.ActivityStreamsCcProperty)
-			SetActivityStreamsPublished(vocab.ActivityStreamsPublishedProperty)
-			SetActivityStreamsUpdated(vocab.ActivityStreamsUpdatedProperty)
-			SetActivityStreamsAttachment(vocab.ActivityStreamsAttachmentProperty)
-			SetActivityStreamsReplies(vocab.ActivityStreamsRepliesProperty)
-			SetActivityStreamsLikes(vocab.ActivityStreamsLikesProperty)
-			SetActivityStreamsShares(vocab.ActivityStreamsSharesProperty)
-			SetActivityStreamsContext(vocab.ActivityStreamsContextProperty)
-		}
-	)
-	if asNote {
-		n := streams.NewActivityStreamsNote()
-		t, obj = n, n
-	} else {
-		ar := streams.NewActivityStreamsArticle()
-		t, obj = ar, ar
-	}
+	obj := streams.NewActivityStreamsNote()
 	obj.SetJSONLDId(idProp(u.Article(a.ID)))
-	if !asNote {
-		obj.SetActivityStreamsName(nameProp(a.Title))
-		summary := strings.TrimSpace(a.Summary)
-		if summary == "" {
-			summary = web.Excerpt(a.HTML, summaryWords)
-		}
-		if summary != "" {
-			obj.SetActivityStreamsSummary(summaryProp(html.EscapeString(summary)))
-		}
-	}
 	obj.SetActivityStreamsContent(contentProp(content))
 	obj.SetActivityStreamsUrl(urlProp(permalink))
 	obj.SetActivityStreamsAttributedTo(attributedToProp(u.Actor(a.Author.Username)))
@@ -172,7 +137,7 @@ func (s *Service) buildArticle(st *models.Settings, a *models.Article, c article
 	ctxp.AppendIRI(iri(u.ArticleCollection(a.ID, CollectionContext)))
 	obj.SetActivityStreamsContext(ctxp)
 
-	m, err := nested(t)
+	m, err := nested(obj)
 	if err != nil {
 		return nil, fmt.Errorf("article %d: %w", a.ID, err)
 	}
@@ -193,6 +158,31 @@ func (s *Service) buildArticle(st *models.Settings, a *models.Article, c article
 	return m, nil
 }
 
+// articleContent is the HTML followers read. The title leads as a bold
+// paragraph, what Mastodon turns a heading into anyway
+// (lib/sanitize_ext/sanitize_config.rb). Figures are flattened: servers
+// that drop <img> would leave a bare caption.
+func articleContent(mode string, a *models.Article, permalink, base string) string {
+	var b strings.Builder
+	b.WriteString("<p><strong>" + html.EscapeString(a.Title) + "</strong></p>")
+	if mode == models.ObjectTypeNote {
+		b.WriteString(web.FlattenFigures(web.AbsoluteURLs(a.HTML, base)))
+	} else {
+		b.WriteString(web.TextToHTML(articleLead(a)))
+	}
+	b.WriteString(`<p><a href="` + html.EscapeString(permalink) + `">` + html.EscapeString(permalink) + `</a></p>`)
+	return b.String()
+}
+
+// articleLead is the article's summary, else its first words (figure
+// captions left out: they describe a picture, not the story).
+func articleLead(a *models.Article) string {
+	if lead := strings.TrimSpace(a.Summary); lead != "" {
+		return lead
+	}
+	return web.Excerpt(web.WithoutFigures(a.HTML), summaryWords)
+}
+
 // articleAttachments lists the article's media, the image shown first in
 // the text leading (it becomes the preview in timelines).
 func (s *Service) articleAttachments(a *models.Article) vocab.ActivityStreamsAttachmentProperty {
@@ -207,8 +197,25 @@ func (s *Service) articleAttachments(a *models.Article) vocab.ActivityStreamsAtt
 			}
 		}
 	}
+	// Alt text as the upload was described (editor, front matter, WXR),
+	// else as this article's <img alt> gives it.
+	alts := map[string]string{}
+	for src, alt := range web.ImageAlts(a.HTML) {
+		if name, ok := web.MediaName(src); ok {
+			alts[name] = alt
+		} else {
+			alts[src] = alt
+		}
+	}
 	p := streams.NewActivityStreamsAttachmentProperty()
 	for _, m := range media {
+		alt := strings.TrimSpace(m.Alt)
+		if alt == "" {
+			alt = alts[m.Path]
+		}
+		if alt == "" && m.RemoteURL != "" {
+			alt = alts[m.RemoteURL]
+		}
 		href := m.RemoteURL
 		if href == "" {
 			href = s.mediaURL(m.Path)
@@ -234,9 +241,10 @@ func (s *Service) articleAttachments(a *models.Article) vocab.ActivityStreamsAtt
 			mt.Set(m.MimeType)
 			doc.SetActivityStreamsMediaType(mt)
 		}
-		// Alt text: Mastodon reads it from name and shows it to
-		// screen-reader users. An empty name is sent as "" on purpose.
-		doc.SetActivityStreamsName(nameProp(m.Alt))
+		// Alt text: Mastodon and GoToSocial read it from summary, else
+		// name; summary is the CW of a status, so name it is. An empty
+		// name is sent as "" on purpose.
+		doc.SetActivityStreamsName(nameProp(alt))
 		if img != nil && m.Width > 0 && m.Height > 0 {
 			w := streams.NewActivityStreamsWidthProperty()
 			w.Set(m.Width)
@@ -251,7 +259,7 @@ func (s *Service) articleAttachments(a *models.Article) vocab.ActivityStreamsAtt
 
 // ArticleTombstone is what a deleted article's id answers.
 func (s *Service) ArticleTombstone(a *models.Article) (Doc, error) {
-	m, err := s.tombstone(s.cfg.URLs.Article(a.ID), "Article", a.DeletedAt)
+	m, err := s.tombstone(s.cfg.URLs.Article(a.ID), articleType, a.DeletedAt)
 	if err != nil {
 		return nil, err
 	}

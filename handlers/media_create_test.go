@@ -115,3 +115,35 @@ func TestMediaCreateRefused(t *testing.T) {
 		t.Errorf("%d refused uploads were recorded", len(ms))
 	}
 }
+
+// An image uploaded in the editor reaches followers with its alt text: the
+// one given on upload, else the one the article's Markdown writes.
+func TestEditorUploadAltTextIsFederated(t *testing.T) {
+	ts := newTestServer(t)
+	ad := ts.newAdmin("alice")
+	tests := []struct {
+		name, uploadAlt, markdownAlt, want string
+		w, h                               int
+	}{
+		{"described on upload", "A red line", "", "A red line", 64, 48},
+		{"described in the article", "", "A blue square", "A blue square", 32, 32},
+		{"upload wins", "Harbour at dawn, seen from the quay", "harbour", "Harbour at dawn, seen from the quay", 40, 20},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := ad.upload("/admin/media", "file", "p.png", pngBytes(t, tc.w, tc.h), url.Values{"alt": {tc.uploadAlt}})
+			loc, _ := url.Parse(rec.Header().Get("Location"))
+			name := loc.Query().Get("uploaded")
+			if rec.Code != http.StatusSeeOther || name == "" {
+				t.Fatalf("upload: %d %s", rec.Code, rec.Header().Get("Location"))
+			}
+			a := ad.savedArticle(t, ad.post("/admin/articles", url.Values{"title": {"Pictures " + tc.name}, "action": {"publish"},
+				"body": {"Text.\n\n![" + tc.markdownAlt + "](/media/" + name + ")"}}))
+			doc := jsonBody(t, ts.get("/articles/"+fedID(a.ID), "Accept", as2Accept))
+			att, _ := doc["attachment"].([]any)
+			if len(att) != 1 || field(att[0], "name") != tc.want || field(att[0], "url") != "http://blog.test/media/"+name {
+				t.Errorf("attachment %v, want name %q", att, tc.want)
+			}
+		})
+	}
+}

@@ -94,8 +94,8 @@ func TestPageCacheActivityPub(t *testing.T) {
 		change func()
 		fetch  fetch
 	}{
-		{"object renders", nil, fetch{object, as2Accept, 200, "miss", `"Storm hits the coast"`}},
-		{"object is a hit", nil, fetch{object, as2Accept, 200, "hit", `"Storm hits the coast"`}},
+		{"object renders", nil, fetch{object, as2Accept, 200, "miss", `<strong>Storm hits the coast</strong>`}},
+		{"object is a hit", nil, fetch{object, as2Accept, 200, "hit", `<strong>Storm hits the coast</strong>`}},
 		{"permalink AS2 is its own entry", nil, fetch{art.Permalink(), as2Accept, 200, "miss", `"type":"`}},
 		{"permalink HTML is not the AS2 entry", nil, fetch{art.Permalink(), "text/html", 200, "miss", "<html"}},
 		{"permalink AS2 hit", nil, fetch{art.Permalink(), as2Accept, 200, "hit", `"type":"`}},
@@ -106,11 +106,11 @@ func TestPageCacheActivityPub(t *testing.T) {
 			if _, err := ts.Store.SaveArticle(context.Background(), art.ID, in); err != nil {
 				t.Fatal(err)
 			}
-		}, fetch{object, as2Accept, 200, "miss", `"Storm leaves the coast"`}},
+		}, fetch{object, as2Accept, 200, "miss", `<strong>Storm leaves the coast</strong>`}},
 		{"browsers are redirected, not served the cached JSON", nil, fetch{object, "text/html", 302, "miss", ""}},
 		{"authorized fetch on: unsigned object refused", func() { ts.setAuthorizedFetch(true) }, fetch{object, as2Accept, 401, "", ""}},
 		{"authorized fetch on: unsigned actor is key-only", nil, fetch{"/users/alice", as2Accept, 200, "", `"publicKey"`}},
-		{"authorized fetch off again", func() { ts.setAuthorizedFetch(false) }, fetch{object, as2Accept, 200, "miss", `"Storm leaves the coast"`}},
+		{"authorized fetch off again", func() { ts.setAuthorizedFetch(false) }, fetch{object, as2Accept, 200, "miss", `<strong>Storm leaves the coast</strong>`}},
 	}
 	for _, st := range steps {
 		if st.change != nil {

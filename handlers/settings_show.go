@@ -45,7 +45,7 @@ func settingsFormOf(st *models.Settings) settingsForm {
 		BlogUsername: st.BlogUsername, BlogName: st.BlogName, BlogSummary: st.BlogSummary,
 		PostsPerPage: strconv.Itoa(st.PostsPerPage), HoldVisitorComments: st.HoldVisitorComments,
 		NotifyLinks:    !st.SkipLinkNotifications,
-		FediModeration: st.FediModeration, ObjectType: st.ObjectType,
+		FediModeration: st.FediModeration, ObjectType: models.ArticleObjectType(st.ObjectType),
 		ManuallyApprovesFollowers: st.ManuallyApprovesFollowers, Authorized: st.AuthorizedFetch,
 	}
 }
@@ -60,8 +60,8 @@ func moderationOptions() []option {
 
 func objectTypeOptions() []option {
 	return []option{
-		{"Article", "Article", "Mastodon shows the title and a link; the full text is read on the blog."},
-		{"Note", "Note", "Mastodon shows the full text inline, like a toot."},
+		{models.ObjectTypeLead, "Title, lead and link", "Followers see the title, the summary (or the first words), the images and a link to read the article on the blog."},
+		{models.ObjectTypeNote, "Full text", "Followers see the title, the whole text, the images and a link back, like a long post."},
 	}
 }
 

@@ -9,11 +9,11 @@ import (
 	"gorm.io/gorm/clause"
 )
 
-// CreateAuthor inserts a new author; the username must be free and must not
-// be the blog actor's. The first account ever (more exactly: while the blog
-// has no owner) is the owner whatever a.Role says, since a blog without one
-// could never be administered; later ones are authors unless a.Role names
-// another role.
+// CreateAuthor inserts a new author; the username must be free, must not
+// be the blog actor's and must be one every fediverse server accepts. The
+// first account ever (more exactly: while the blog has no owner) is the
+// owner whatever a.Role says, since a blog without one could never be
+// administered; later ones are authors unless a.Role names another role.
 func (s *Store) CreateAuthor(ctx context.Context, a *Author) error {
 	return s.createAuthor(ctx, a, true)
 }
@@ -23,6 +23,9 @@ func (s *Store) CreateAuthor(ctx context.Context, a *Author) error {
 // with, are never made the owner that way.
 func (s *Store) createAuthor(ctx context.Context, a *Author, ownerless bool) error {
 	a.Username = strings.ToLower(strings.TrimSpace(a.Username))
+	if !ValidActorName(a.Username) {
+		return fmt.Errorf("create author %q: %w", a.Username, ErrBadActorName)
+	}
 	if a.Role == "" {
 		a.Role = RoleAuthor
 	}
@@ -148,6 +151,27 @@ func (s *Store) CountAuthors(ctx context.Context) (int64, error) {
 		return 0, fmt.Errorf("count authors: %w", err)
 	}
 	return n, nil
+}
+
+// ErrBadActorName is a username that some fediverse servers refuse.
+var ErrBadActorName = errors.New("username must be 1 to 64 of A-Z, a-z, 0-9, _, . and -")
+
+// ValidActorName reports whether u is a username that every server we
+// federate with accepts in preferredUsername and in acct:user@host.
+// GoToSocial's mention pattern (internal/regexes/regexes.go, usernameGrp)
+// allows letters, digits, '.', '-' and '_' only: a ':' (host:port) makes it
+// refuse the actor. Authors, the blog actor and the instance actor all
+// follow this rule.
+func ValidActorName(u string) bool {
+	if u == "" || len(u) > 64 {
+		return false
+	}
+	for _, r := range u {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '.' || r == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 // reservedUsernames would collide with routes or the blog's own accounts.

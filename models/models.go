@@ -56,7 +56,7 @@ type Settings struct {
 	BlogPublicKeyPEM      string `gorm:"type:text"`
 	InstancePrivateKeyPEM string `gorm:"type:text"`
 	InstancePublicKeyPEM  string `gorm:"type:text"`
-	ObjectType            string `gorm:"size:16"` // "Article" (default) or "Note"
+	ObjectType            string `gorm:"size:16"` // ObjectTypeLead (default; older rows "Article") or ObjectTypeNote
 	FediModeration        string `gorm:"size:16"` // "open" (default), "first" or "all"
 	HoldVisitorComments   bool   // visitor comments wait for approval
 	// SkipLinkNotifications turns off telling the pages an article links

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -36,7 +37,7 @@ func (s *Store) EnsureSettings(ctx context.Context, keys func() (blogPriv, blogP
 		BlogUsername: DefaultBlogUsername, BlogName: "fedpress",
 		BlogPrivateKeyPEM: bp, BlogPublicKeyPEM: bpub,
 		InstancePrivateKeyPEM: ip, InstancePublicKeyPEM: ipub,
-		ObjectType: "Article", FediModeration: "open", HoldVisitorComments: true,
+		ObjectType: ObjectTypeLead, FediModeration: "open", HoldVisitorComments: true,
 		PostsPerPage: DefaultPostsPerPage,
 	}
 	// Two processes starting at once: the loser re-reads the winner's row.
@@ -78,4 +79,26 @@ func (s *Store) ConsumeSetupToken(ctx context.Context, token string) (bool, erro
 		return false, fmt.Errorf("consume setup token: %w", res.Error)
 	}
 	return res.RowsAffected == 1, nil
+}
+
+// How articles are federated (Settings.ObjectType). Both are Notes without
+// name or summary, because GoToSocial shows summary (or else name) as a
+// content warning on any object type, and Mastodon drops the content of
+// anything but Note and Question. See FEDERATION.md.
+const (
+	// ObjectTypeLead (the default): the title, a lead paragraph and a
+	// link back, with the article's images attached.
+	ObjectTypeLead = "Lead"
+	// ObjectTypeNote: the title, the full text and a link back.
+	ObjectTypeNote = "Note"
+)
+
+// ArticleObjectType is what a stored setting means: "Note" (any case) is the
+// full text; anything else is ObjectTypeLead, including "Article", the old
+// default, which Mastodon showed as title, lead and link too.
+func ArticleObjectType(v string) string {
+	if strings.EqualFold(strings.TrimSpace(v), ObjectTypeNote) {
+		return ObjectTypeNote
+	}
+	return ObjectTypeLead
 }

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -164,6 +165,22 @@ func publishFile(ctx context.Context, store *models.Store, media web.MediaStore,
 	for _, im := range fm.Images {
 		meta[filepath.Clean(im.Path)] = [2]string{im.Alt, im.Caption}
 	}
+	// ![Alt](photo.png "Caption") describes the upload too, where the front
+	// matter does not: the alt text is what followers' servers read.
+	for _, ref := range web.ImageRefs(body) {
+		if isRemoteOrMedia(ref.Src) {
+			continue
+		}
+		k := filepath.Clean(ref.Src)
+		am := meta[k]
+		if am[0] == "" {
+			am[0] = strings.TrimSpace(ref.Alt)
+		}
+		if am[1] == "" {
+			am[1] = strings.TrimSpace(ref.Title)
+		}
+		meta[k] = am
+	}
 	uploaded := map[string]*models.Media{}
 	var uploadErr error
 	body = web.RewriteImageSrc(body, func(src string) (string, bool) {
@@ -248,16 +265,22 @@ func uploadLocalImage(ctx context.Context, store *models.Store, media web.MediaS
 	}
 	sum := sha256.Sum256(data)
 	name := hex.EncodeToString(sum[:12]) + info.Ext
+	am := meta[filepath.Clean(src)]
 	if m, err := store.MediaByPath(ctx, name); err == nil {
+		// The same file again: describe it if it was not yet.
+		if m.Alt == "" && am[0] != "" || m.Caption == "" && am[1] != "" {
+			m.Alt, m.Caption = cmp.Or(m.Alt, am[0]), cmp.Or(m.Caption, am[1])
+			if err := store.SaveMedia(ctx, m); err != nil {
+				return nil, err
+			}
+		}
 		return m, nil
 	}
 	if err := media.Put(name, bytes.NewReader(data)); err != nil {
 		return nil, err
 	}
-	m := &models.Media{AuthorID: authorID, Path: name, MimeType: info.MimeType, Width: info.Width, Height: info.Height, Size: int64(len(data))}
-	if am, ok := meta[filepath.Clean(src)]; ok {
-		m.Alt, m.Caption = am[0], am[1]
-	}
+	m := &models.Media{AuthorID: authorID, Path: name, MimeType: info.MimeType, Width: info.Width, Height: info.Height, Size: int64(len(data)),
+		Alt: am[0], Caption: am[1]}
 	if err := store.CreateMedia(ctx, m); err != nil {
 		return nil, err
 	}

@@ -468,7 +468,39 @@ func (im *wxrImporter) content(ctx context.Context, raw string, authorID uint) (
 	if rerr != nil {
 		return "", nil, rerr
 	}
-	return dropEmptyParas(web.SanitizeArticle(body)), ids, nil
+	body = dropEmptyParas(web.SanitizeArticle(body))
+	if err := im.describeMedia(ctx, body); err != nil {
+		return "", nil, err
+	}
+	return body, ids, nil
+}
+
+// describeMedia gives media that has no alt text (no
+// _wp_attachment_image_alt, or no attachment item at all) the alt text the
+// post's <img> gives it: it is what followers' servers show.
+func (im *wxrImporter) describeMedia(ctx context.Context, body string) error {
+	for src, alt := range web.ImageAlts(body) {
+		if alt == "" {
+			continue
+		}
+		m := im.media[src]
+		if name, ok := web.MediaName(src); ok && m == nil {
+			for _, known := range im.media {
+				if known != nil && known.Path == name {
+					m = known
+					break
+				}
+			}
+		}
+		if m == nil || m.Alt != "" {
+			continue
+		}
+		m.Alt = alt
+		if err := im.tx.SaveMedia(ctx, m); err != nil {
+			return fmt.Errorf("describe media %s: %w", m.Path, err)
+		}
+	}
+	return nil
 }
 
 var reSlug = regexp.MustCompile(`^[a-z0-9]+(?:-[a-z0-9]+)*$`)

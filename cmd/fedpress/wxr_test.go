@@ -205,6 +205,9 @@ func TestImportWXR(t *testing.T) {
 				local = &dprk.Media[i]
 			} else if m.RemoteURL != missingJPEG {
 				t.Errorf("remote media %q", m.RemoteURL)
+			} else if m.Alt != "The North Korean delegation arrives" {
+				// No _wp_attachment_image_alt: the post's <img alt> describes it.
+				t.Errorf("remote media alt %q, want the post's", m.Alt)
 			}
 		}
 		if len(dprk.Media) != 2 || local == nil {
