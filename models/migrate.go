@@ -49,6 +49,12 @@ func migrations() []migration {
 			}
 			return tx.Migrator().AddColumn(&Settings{}, "SkipLinkNotifications")
 		}},
+		{7, "quote authorizations", func(tx *gorm.DB) error {
+			if tx.Migrator().HasColumn(&Interaction{}, "StampedAt") {
+				return nil // created by v1 from the current struct
+			}
+			return tx.Migrator().AddColumn(&Interaction{}, "StampedAt")
+		}},
 	}
 }
 
