@@ -416,3 +416,40 @@ func TestInboxReactions(t *testing.T) {
 		t.Fatal("carol undid bob's boost")
 	}
 }
+
+// TestReactionOf: what counts as an emoji reaction, as Misskey, Sharkey,
+// Pleroma and Akkoma send them, and what does not.
+func TestReactionOf(t *testing.T) {
+	blob := []any{map[string]any{"type": "Emoji", "name": ":blobcat:", "icon": map[string]any{"type": "Image", "url": "https://m.example/e/blobcat.png"}}}
+	tests := []struct {
+		name      string
+		act       map[string]any
+		emoji, im string
+	}{
+		{"unicode content", map[string]any{"content": "👍"}, "👍", ""},
+		{"Misskey field only", map[string]any{"_misskey_reaction": "❤"}, "❤", ""},
+		{"variation selector", map[string]any{"content": "❤️"}, "❤️", ""},
+		{"zwj family", map[string]any{"content": "👩‍👩‍👧"}, "👩‍👩‍👧", ""},
+		{"flag", map[string]any{"content": "🇯🇵"}, "🇯🇵", ""},
+		{"keycap", map[string]any{"content": "1️⃣"}, "1️⃣", ""},
+		{"custom with its tag", map[string]any{"content": ":blobcat:", "tag": blob}, ":blobcat:", "https://m.example/e/blobcat.png"},
+		{"custom, tag name without colons", map[string]any{"content": ":blobcat:", "tag": []any{map[string]any{"type": "Emoji", "name": "blobcat", "icon": map[string]any{"url": "https://m.example/b.png"}}}}, ":blobcat:", "https://m.example/b.png"},
+		{"custom without a tag", map[string]any{"content": ":blob_cat@misskey.example:"}, ":blob_cat@misskey.example:", ""},
+		{"custom with a script icon", map[string]any{"content": ":x:", "tag": []any{map[string]any{"type": "Emoji", "name": ":x:", "icon": map[string]any{"url": "javascript:alert(1)"}}}}, ":x:", ""},
+		{"plain like", map[string]any{}, "", ""},
+		{"a word", map[string]any{"content": "nice"}, "", ""},
+		{"markup", map[string]any{"content": `<img src=x onerror=alert(1)>`}, "", ""},
+		{"spaces", map[string]any{"content": "👍 👍"}, "", ""},
+		{"kana", map[string]any{"content": "いいね"}, "", ""},
+		{"too long", map[string]any{"content": strings.Repeat("👍", 17)}, "", ""},
+		{"shortcode with markup", map[string]any{"content": ":a<b:"}, "", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e, im := reactionOf(tc.act)
+			if e != tc.emoji || im != tc.im {
+				t.Errorf("reactionOf = %q %q, want %q %q", e, im, tc.emoji, tc.im)
+			}
+		})
+	}
+}

@@ -48,6 +48,14 @@ func (s *Service) inboxQuoteRequest(ctx context.Context, run *inboxRun) (string,
 	}
 	obj := asMap(first(instrument))
 	if obj == nil || idOf(obj) != instrID || typeOf(obj) == "" {
+		// Named only: a quote we have needs no fetch (a request sent again).
+		in, err := s.store.InteractionByObjectURI(ctx, instrID)
+		if err == nil && in.Kind == models.KindQuote && in.ArticleID == a.ID && in.RemoteActorID != nil && *in.RemoteActorID == run.actor.ID {
+			return s.answerQuote(ctx, run, a, in)
+		}
+		if err != nil && !models.ErrIsNotFound(err) {
+			return "", err
+		}
 		if obj, err = s.runFetch(ctx, run, instrID); err != nil {
 			return "", fmt.Errorf("fetch instrument of %s: %w", run.act.ID, err)
 		}
@@ -76,11 +84,16 @@ func (s *Service) inboxQuoteRequest(ctx context.Context, run *inboxRun) (string,
 	if in.Kind != models.KindQuote || in.ArticleID != a.ID {
 		return outcomeIgnored, nil // that post is stored as something else
 	}
-	now := s.now()
+	return s.answerQuote(ctx, run, a, in)
+}
+
+// answerQuote stamps a stored quote and accepts the request, or rejects it
+// when the blog refused the quote.
+func (s *Service) answerQuote(ctx context.Context, run *inboxRun, a *models.Article, in *models.Interaction) (string, error) {
 	if !stampable(in.Status) {
 		return outcomeApplied, s.answerQuoteRequest(ctx, run, a, in, "Reject", KindRejectQuote)
 	}
-	if err := s.store.StampQuote(ctx, in.ID, now); err != nil {
+	if err := s.store.StampQuote(ctx, in.ID, s.now()); err != nil {
 		return "", err
 	}
 	return outcomeApplied, s.answerQuoteRequest(ctx, run, a, in, "Accept", KindAcceptQuote)
