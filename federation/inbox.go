@@ -39,7 +39,7 @@ func (s *Service) SetClock(now func() time.Time) {
 // 202 and dropped.
 var knownActivityTypes = map[string]bool{
 	"Follow": true, "Undo": true, "Accept": true, "Reject": true, "Create": true, "Update": true,
-	"Delete": true, "Like": true, "Announce": true, "EmojiReact": true, "Move": true,
+	"Delete": true, "Like": true, "Announce": true, "EmojiReact": true, "Move": true, "QuoteRequest": true,
 }
 
 // ReceiveInbox checks one inbox POST and stores it for the worker; it never

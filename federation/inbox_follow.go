@@ -53,14 +53,10 @@ func (s *Service) inboxUndo(ctx context.Context, run *inboxRun) (string, error) 
 		}
 		n, err := s.store.RemoveFollows(ctx, run.actor.ID, innerID, username)
 		return appliedIf(n > 0), err
-	case "Like":
-		return s.undoReaction(ctx, run, models.KindLike, inner, innerID, true)
-	case "EmojiReact":
-		// Never by actor+object: the reaction may have been ignored beside a
-		// real Like, which must survive.
-		return s.undoReaction(ctx, run, models.KindLike, inner, innerID, false)
+	case "Like", "EmojiReact":
+		return s.undoReaction(ctx, run, models.KindLike, inner, innerID)
 	case "Announce":
-		return s.undoReaction(ctx, run, models.KindBoost, inner, innerID, true)
+		return s.undoReaction(ctx, run, models.KindBoost, inner, innerID)
 	case "":
 		// Only the id of the undone activity: whichever it was.
 		if innerID == "" {
@@ -76,21 +72,27 @@ func (s *Service) inboxUndo(ctx context.Context, run *inboxRun) (string, error) 
 	return outcomeIgnored, nil
 }
 
-func (s *Service) undoReaction(ctx context.Context, run *inboxRun, kind string, inner map[string]any, innerID string, byObject bool) (string, error) {
+// undoReaction removes a like, emoji reaction or boost: by the undone
+// activity's id, else, for one sent without it, by actor, article and (for
+// a reaction) emoji. An emoji reaction is never undone as a plain Like:
+// the actor's like beside it must survive.
+func (s *Service) undoReaction(ctx context.Context, run *inboxRun, kind string, inner map[string]any, innerID string) (string, error) {
 	if innerID != "" {
 		n, err := s.store.DeleteInteractionByObjectURI(ctx, innerID, run.actor.ID)
 		if err != nil || n > 0 {
 			return outcomeApplied, err
 		}
 	}
-	if !byObject {
-		return outcomeIgnored, nil
-	}
 	a, err := s.articleOf(ctx, run, idOf(inner["object"]))
 	if err != nil || a == nil {
 		return outcomeIgnored, err
 	}
-	n, err := s.store.DeleteReactions(ctx, kind, run.actor.ID, a.ID)
+	var n int64
+	if text, _ := reactionOf(inner); text != "" {
+		n, err = s.store.DeleteReactionsWith(ctx, run.actor.ID, a.ID, text)
+	} else if typeOf(inner) != "EmojiReact" {
+		n, err = s.store.DeleteReactions(ctx, kind, run.actor.ID, a.ID)
+	}
 	return appliedIf(n > 0), err
 }
 

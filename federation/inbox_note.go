@@ -463,7 +463,7 @@ func (s *Service) inboxDelete(ctx context.Context, run *inboxRun) (string, error
 	if in.RemoteActorID == nil || *in.RemoteActorID != run.actor.ID {
 		return outcomeIgnored, nil
 	}
-	if in.Kind == models.KindLike || in.Kind == models.KindBoost {
+	if in.Kind == models.KindLike || in.Kind == models.KindBoost || in.Kind == models.KindReaction {
 		_, err := s.store.DeleteInteractionByObjectURI(ctx, *in.ObjectURI, run.actor.ID)
 		return outcomeApplied, err
 	}

@@ -368,8 +368,11 @@ func TestInboxReactions(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if kind == models.KindLike {
+		switch kind {
+		case models.KindLike:
 			return len(ai.Likes)
+		case models.KindReaction:
+			return len(ai.Reactions)
 		}
 		return len(ai.Pingbacks)
 	}
@@ -385,28 +388,18 @@ func TestInboxReactions(t *testing.T) {
 	if count(models.KindLike) != 0 {
 		t.Fatal("Undo{Like} by object did not remove the like")
 	}
-	// An emoji reaction is a like when there is none…
-	react := map[string]any{"id": bob.id("/react/1"), "type": "EmojiReact", "content": "🔥", "object": e.articleURL()}
-	bob.mustSend(react)
+	// An emoji reaction beside a like: both stay, apart.
+	bob.mustSend(map[string]any{"id": bob.id("/likes/2"), "type": "Like", "object": e.articleURL()})
+	bob.mustSend(map[string]any{"id": bob.id("/react/1"), "type": "EmojiReact", "content": "🔥", "object": e.articleURL()})
 	e.process()
-	if count(models.KindLike) != 1 {
-		t.Fatal("EmojiReact not counted as a like")
+	if count(models.KindLike) != 1 || count(models.KindReaction) != 1 {
+		t.Fatalf("likes %d reactions %d, want 1 and 1", count(models.KindLike), count(models.KindReaction))
 	}
-	// …and nothing more beside one.
-	bob.mustSend(map[string]any{"id": bob.id("/react/2"), "type": "EmojiReact", "content": "👍", "object": e.articleURL()})
-	e.process()
-	if count(models.KindLike) != 1 {
-		t.Fatal("second reaction counted")
-	}
-	bob.mustSend(map[string]any{"id": bob.id("/undo/2"), "type": "Undo", "object": map[string]any{"id": bob.id("/react/2"), "type": "EmojiReact", "object": e.articleURL()}})
-	e.process()
-	if count(models.KindLike) != 1 {
-		t.Fatal("Undo of the ignored reaction removed the counted one")
-	}
+	// Undo of the reaction by its id leaves the like.
 	bob.mustSend(map[string]any{"id": bob.id("/undo/3"), "type": "Undo", "object": bob.id("/react/1")})
 	e.process()
-	if count(models.KindLike) != 0 {
-		t.Fatal("Undo by bare id did not remove the reaction")
+	if count(models.KindLike) != 1 || count(models.KindReaction) != 0 {
+		t.Fatalf("after Undo by bare id: likes %d reactions %d, want 1 and 0", count(models.KindLike), count(models.KindReaction))
 	}
 	// Boost of the article, and of something else.
 	bob.mustSend(map[string]any{"id": bob.id("/boosts/1"), "type": "Announce", "object": e.articleURL()})
@@ -421,5 +414,42 @@ func TestInboxReactions(t *testing.T) {
 	e.process()
 	if count(models.KindBoost) != 1 {
 		t.Fatal("carol undid bob's boost")
+	}
+}
+
+// TestReactionOf: what counts as an emoji reaction, as Misskey, Sharkey,
+// Pleroma and Akkoma send them, and what does not.
+func TestReactionOf(t *testing.T) {
+	blob := []any{map[string]any{"type": "Emoji", "name": ":blobcat:", "icon": map[string]any{"type": "Image", "url": "https://m.example/e/blobcat.png"}}}
+	tests := []struct {
+		name      string
+		act       map[string]any
+		emoji, im string
+	}{
+		{"unicode content", map[string]any{"content": "👍"}, "👍", ""},
+		{"Misskey field only", map[string]any{"_misskey_reaction": "❤"}, "❤", ""},
+		{"variation selector", map[string]any{"content": "❤️"}, "❤️", ""},
+		{"zwj family", map[string]any{"content": "👩‍👩‍👧"}, "👩‍👩‍👧", ""},
+		{"flag", map[string]any{"content": "🇯🇵"}, "🇯🇵", ""},
+		{"keycap", map[string]any{"content": "1️⃣"}, "1️⃣", ""},
+		{"custom with its tag", map[string]any{"content": ":blobcat:", "tag": blob}, ":blobcat:", "https://m.example/e/blobcat.png"},
+		{"custom, tag name without colons", map[string]any{"content": ":blobcat:", "tag": []any{map[string]any{"type": "Emoji", "name": "blobcat", "icon": map[string]any{"url": "https://m.example/b.png"}}}}, ":blobcat:", "https://m.example/b.png"},
+		{"custom without a tag", map[string]any{"content": ":blob_cat@misskey.example:"}, ":blob_cat@misskey.example:", ""},
+		{"custom with a script icon", map[string]any{"content": ":x:", "tag": []any{map[string]any{"type": "Emoji", "name": ":x:", "icon": map[string]any{"url": "javascript:alert(1)"}}}}, ":x:", ""},
+		{"plain like", map[string]any{}, "", ""},
+		{"a word", map[string]any{"content": "nice"}, "", ""},
+		{"markup", map[string]any{"content": `<img src=x onerror=alert(1)>`}, "", ""},
+		{"spaces", map[string]any{"content": "👍 👍"}, "", ""},
+		{"kana", map[string]any{"content": "いいね"}, "", ""},
+		{"too long", map[string]any{"content": strings.Repeat("👍", 17)}, "", ""},
+		{"shortcode with markup", map[string]any{"content": ":a<b:"}, "", ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e, im := reactionOf(tc.act)
+			if e != tc.emoji || im != tc.im {
+				t.Errorf("reactionOf = %q %q, want %q %q", e, im, tc.emoji, tc.im)
+			}
+		})
 	}
 }

@@ -28,10 +28,18 @@ func (s *Service) acceptQuote(ctx context.Context, run *inboxRun, note *inNote) 
 	if err != nil || a == nil {
 		return outcomeIgnored, err
 	}
+	_, created, err := s.storeQuote(ctx, run, note, a, vis)
+	return appliedIf(created), err
+}
+
+// storeQuote stores a post quoting article a (or finds it, stored before:
+// a Create and a QuoteRequest may both bring it). Its status is the
+// moderation's, private when it is not public.
+func (s *Service) storeQuote(ctx context.Context, run *inboxRun, note *inNote, a *models.Article, vis string) (*models.Interaction, bool, error) {
 	content := s.noteHTML(note)
 	status, err := s.incomingStatus(ctx, run, run.actor, vis, content+" "+note.Summary)
 	if err != nil {
-		return "", err
+		return nil, false, err
 	}
 	id := note.ID
 	in := &models.Interaction{
@@ -47,7 +55,10 @@ func (s *Service) acceptQuote(ctx context.Context, run *inboxRun, note *inNote) 
 		in.PublishedAt = s.now()
 	}
 	created, err := s.store.CreateInteraction(ctx, in)
-	return appliedIf(created), err
+	if err != nil {
+		return nil, false, err
+	}
+	return in, created, nil
 }
 
 // quoteExcerpt is the start of a quoting post's text, escaped to be HTML.

@@ -464,6 +464,8 @@ func (s *Service) applyItem(ctx context.Context, batch *inboxBatch, lane *inboxL
 		return s.inboxLike(ctx, run)
 	case "Announce":
 		return s.inboxAnnounce(ctx, run)
+	case "QuoteRequest":
+		return s.inboxQuoteRequest(ctx, run)
 	case "Move":
 		return s.inboxMove(ctx, run)
 	}

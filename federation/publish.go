@@ -189,11 +189,27 @@ func (s *Service) ArticleDeleted(ctx context.Context, articleID uint) error {
 	}
 	// Pages it linked to were told of it; they are told it is gone.
 	s.queueMentions(ctx, a.ID)
-	if a.FederatedAt == nil || a.Imported {
+	if a.Imported {
 		return nil
 	}
 	if a.DeletedAt == nil {
+		if a.FederatedAt == nil {
+			return nil
+		}
 		return fmt.Errorf("federate deletion of article %d: it is not deleted", articleID)
+	}
+	if a.FederatedAt == nil {
+		// Never announced, but the authors' answers on it may have gone out.
+		replies, err := s.articleReplyRetractions(ctx, a, s.now())
+		for _, o := range replies {
+			if err == nil {
+				err = s.Enqueue(ctx, nil, o)
+			}
+		}
+		if err != nil {
+			return fmt.Errorf("federate deletion of article %d: %w", a.ID, err)
+		}
+		return nil
 	}
 	if _, err := s.retractArticle(ctx, a, "superseded by Delete", nil); err != nil {
 		return fmt.Errorf("federate deletion of article %d: %w", a.ID, err)

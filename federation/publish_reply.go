@@ -3,6 +3,7 @@ package federation
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"fedpress/models"
 )
@@ -21,6 +22,9 @@ func (s *Service) ReplySaved(ctx context.Context, interactionID uint) error {
 	}
 	note, err := s.buildReplyNote(rc)
 	if err != nil {
+		return err
+	}
+	if note["replies"], err = s.commentRepliesDoc(ctx, rc.in, rc.article); err != nil {
 		return err
 	}
 	to, cc := s.replyAudience(rc)
@@ -50,22 +54,66 @@ func (s *Service) ReplyDeleted(ctx context.Context, interactionID uint) error {
 	if err != nil || !sent {
 		return err
 	}
-	at := rc.in.UpdatedAt
-	ts, err := s.tombstone(s.cfg.URLs.Comment(rc.in.ID), "Note", &at)
+	out, err := s.replyRetraction(ctx, rc, rc.in.UpdatedAt)
 	if err != nil {
 		return err
+	}
+	return s.Enqueue(ctx, nil, out)
+}
+
+// replyRetraction is the Delete{Tombstone} of an author's answer, dated at,
+// to everyone its Create went to.
+func (s *Service) replyRetraction(ctx context.Context, rc *replyContext, at time.Time) (Outgoing, error) {
+	ts, err := s.tombstone(s.cfg.URLs.Comment(rc.in.ID), "Note", &at)
+	if err != nil {
+		return Outgoing{}, err
 	}
 	to, cc := s.replyAudience(rc)
 	act, err := activity("Delete", s.cfg.URLs.Activity(KindDeleteReply, rc.in.ID, version(at)),
 		s.cfg.URLs.Actor(rc.author.Username), ts, to, cc, at)
 	if err != nil {
-		return err
+		return Outgoing{}, err
+	}
+	body, err := MarshalDoc(act)
+	if err != nil {
+		return Outgoing{}, err
 	}
 	inboxes, err := s.replyInboxes(ctx, rc)
 	if err != nil {
-		return err
+		return Outgoing{}, err
 	}
-	return s.enqueueDoc(ctx, act, rc.author.Username, inboxes, &Outgoing{ArticleID: &rc.in.ArticleID, InteractionID: &rc.in.ID})
+	return Outgoing{ActivityID: docID(act), Kind: activityDelete, Body: body, SignAs: rc.author.Username,
+		Inboxes: inboxes, ArticleID: &rc.in.ArticleID, InteractionID: &rc.in.ID}, nil
+}
+
+// articleReplyRetractions are the Deletes of the authors' answers on an
+// article that went out (an answer never federated needs none), for the
+// article's retraction: they hang on it and go with it.
+func (s *Service) articleReplyRetractions(ctx context.Context, a *models.Article, at time.Time) ([]Outgoing, error) {
+	ids, err := s.store.LocalReplyIDs(ctx, a.ID)
+	if err != nil {
+		return nil, err
+	}
+	var out []Outgoing
+	for _, id := range ids {
+		sent, err := s.store.HasDeliveries(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		if !sent {
+			continue
+		}
+		rc, err := s.loadReply(ctx, id)
+		if err != nil {
+			return nil, fmt.Errorf("retract reply %d: %w", id, err)
+		}
+		o, err := s.replyRetraction(ctx, rc, at)
+		if err != nil {
+			return nil, fmt.Errorf("retract reply %d: %w", id, err)
+		}
+		out = append(out, o)
+	}
+	return out, nil
 }
 
 // replyInboxes: the author's and the blog's followers (shared inboxes) and the mentioned

@@ -14,7 +14,9 @@ import (
 // when it does it is announced again with a new Create. Mastodon keeps a
 // tombstone for every object id it saw deleted and refuses a later Create
 // of it, so there the article does not come back; servers without
-// tombstones (GoToSocial, Fedify-based ones) show it again.
+// tombstones (GoToSocial, Fedify-based ones) show it again. The authors'
+// answers on it are retracted with it: their ids answer 410 while it is
+// away, and they are not sent again when it comes back.
 
 // articleUnpublished retracts an announced article readers can no longer
 // see. Only the process that clears FederatedAt queues the Delete.
@@ -33,12 +35,13 @@ func (s *Service) articleUnpublished(ctx context.Context, a *models.Article) err
 
 // retractArticle queues the author's Delete of a to every inbox that may
 // hold it (the author's and the blog's followers: servers that got the
-// Announce fetched the article), and cancels its activities still waiting
-// (no point delivering a Create after its Delete). A deletion cancels
-// replies on the article too; a withdrawal leaves them due. claim, when
-// set, runs first in the same transaction and may report that another
-// process already did it: then nothing is queued and retractArticle
-// reports false.
+// Announce fetched the article), retracts with it everything of ours that
+// hangs on it (the authors' federated answers to comments: a Delete each,
+// to the audience its Create had; their ids then answer 410), and cancels
+// the activities of both still waiting (no point delivering a Create after
+// its Delete). claim, when set, runs first in the same transaction and
+// may report that another process already did it: then nothing is queued
+// and retractArticle reports false.
 func (s *Service) retractArticle(ctx context.Context, a *models.Article, reason string, claim func(tx *models.Store) (bool, error)) (bool, error) {
 	st, err := s.store.GetSettings(ctx)
 	if err != nil {
@@ -56,6 +59,11 @@ func (s *Service) retractArticle(ctx context.Context, a *models.Article, reason 
 	if err != nil {
 		return false, err
 	}
+	now := s.now()
+	replies, err := s.articleReplyRetractions(ctx, a, now)
+	if err != nil {
+		return false, err
+	}
 	kinds := []string{activityCreate, activityUpdate, activityAnnounce}
 	won := true
 	err = s.store.Tx(ctx, func(tx *models.Store) error {
@@ -65,17 +73,17 @@ func (s *Service) retractArticle(ctx context.Context, a *models.Article, reason 
 				return err
 			}
 		}
-		now := s.now()
-		cancel := tx.CancelArticleDeliveries
-		if a.DeletedAt == nil {
-			cancel = tx.CancelArticleActivities
-		}
-		n, err := cancel(ctx, a.ID, kinds, reason, now)
+		n, err := tx.CancelArticleDeliveries(ctx, a.ID, kinds, reason, now)
 		if err != nil {
 			return err
 		}
 		if n > 0 {
 			s.log.Info("cancelled queued deliveries of a retracted article", "article", a.ID, "rows", n)
+		}
+		for _, o := range replies {
+			if err := s.Enqueue(ctx, tx, o); err != nil {
+				return err
+			}
 		}
 		return s.Enqueue(ctx, tx, Outgoing{ActivityID: s.DeleteArticleID(a), Kind: activityDelete, Body: body,
 			SignAs: a.Author.Username, Inboxes: inboxes, ArticleID: &a.ID})

@@ -163,7 +163,8 @@ func TestUnpublishCancelsWaitingDeliveries(t *testing.T) {
 			{"Create cancelled", "Create", models.DeliveryFailed, false, 1, "superseded by unpublishing"},
 			{"Announce cancelled", "Announce", models.DeliveryFailed, false, 1, "superseded by unpublishing"},
 			{"Delete to both inboxes", "Delete", models.DeliveryPending, false, 2, ""},
-			{"the reply still due", "Create", models.DeliveryPending, true, replyRows, ""},
+			{"the reply's Create cancelled", "Create", models.DeliveryFailed, true, replyRows, ""},
+			{"the reply retracted with the article", "Delete", models.DeliveryPending, true, replyRows, ""},
 		}
 		for _, c := range checks {
 			if got := count(c.kind, c.status, c.reply); got != c.want {

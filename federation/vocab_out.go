@@ -44,6 +44,18 @@ func ldContext() []any {
 			"PropertyValue":             "schema:PropertyValue",
 			"value":                     "schema:value",
 			"alsoKnownAs":               map[string]any{"@id": "as:alsoKnownAs", "@type": "@id"},
+			// Quote posts (FEP-044f) and interaction policies, as Mastodon 4.5 spells them.
+			"gts":                "https://gotosocial.org/ns#",
+			"interactionPolicy":  map[string]any{"@id": "gts:interactionPolicy", "@type": "@id"},
+			"canQuote":           map[string]any{"@id": "gts:canQuote", "@type": "@id"},
+			"automaticApproval":  map[string]any{"@id": "gts:automaticApproval", "@type": "@id"},
+			"manualApproval":     map[string]any{"@id": "gts:manualApproval", "@type": "@id"},
+			"interactingObject":  map[string]any{"@id": "gts:interactingObject"},
+			"interactionTarget":  map[string]any{"@id": "gts:interactionTarget"},
+			"QuoteRequest":       "https://w3id.org/fep/044f#QuoteRequest",
+			"QuoteAuthorization": "https://w3id.org/fep/044f#QuoteAuthorization",
+			"quote":              map[string]any{"@id": "https://w3id.org/fep/044f#quote", "@type": "@id"},
+			"quoteAuthorization": map[string]any{"@id": "https://w3id.org/fep/044f#quoteAuthorization", "@type": "@id"},
 		},
 	}
 }

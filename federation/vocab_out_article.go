@@ -35,7 +35,8 @@ const (
 func (u URLs) ArticleCollection(id uint, name string) string { return u.Article(id) + "/" + name }
 
 // articleCounts are the approved interactions shown as collection sizes.
-type articleCounts struct{ replies, likes, shares int64 }
+// Replies are counted from the conversation (see vocab_out_conversation.go).
+type articleCounts struct{ likes, shares int64 }
 
 // ArticleObject is the ActivityStreams object of an article, as served at
 // its id and permalink: an Article (or a Note, per settings).
@@ -63,16 +64,17 @@ func (s *Service) articleObject(ctx context.Context, st *models.Settings, a *mod
 	}
 	var c articleCounts
 	var err error
-	if c.replies, err = s.store.CountApproved(ctx, a.ID, models.KindComment); err != nil {
-		return nil, err
-	}
 	if c.likes, err = s.store.CountApproved(ctx, a.ID, models.KindLike); err != nil {
 		return nil, err
 	}
 	if c.shares, err = s.store.CountApproved(ctx, a.ID, models.KindBoost); err != nil {
 		return nil, err
 	}
-	return s.buildArticle(st, a, c)
+	conv, err := s.loadConversation(ctx, a.ID)
+	if err != nil {
+		return nil, err
+	}
+	return s.buildArticle(st, a, c, conv)
 }
 
 // articleAudience is who an article is for: everyone, and both follower
@@ -98,7 +100,7 @@ func articleLanguage(st *models.Settings, a *models.Article) string {
 // object type, and Mastodon shows only name, summary and a link for an
 // Article, dropping its content and so its lead. FEDERATION.md has the
 // evidence; peers_view_test.go applies each server's rule to this object.
-func (s *Service) buildArticle(st *models.Settings, a *models.Article, c articleCounts) (Doc, error) {
+func (s *Service) buildArticle(st *models.Settings, a *models.Article, c articleCounts, conv *conversation) (Doc, error) {
 	u := s.cfg.URLs
 	permalink := u.Abs(a.Permalink())
 	content := articleContent(models.ArticleObjectType(st.ObjectType), a, permalink, u.Base.String())
@@ -124,9 +126,6 @@ func (s *Service) buildArticle(st *models.Settings, a *models.Article, c article
 	if att := s.articleAttachments(a); att.Len() > 0 {
 		obj.SetActivityStreamsAttachment(att)
 	}
-	rp := streams.NewActivityStreamsRepliesProperty()
-	rp.SetActivityStreamsOrderedCollection(countedOrderedCollection(u.ArticleCollection(a.ID, CollectionReplies), c.replies))
-	obj.SetActivityStreamsReplies(rp)
 	lp := streams.NewActivityStreamsLikesProperty()
 	lp.SetActivityStreamsCollection(countedCollection(u.ArticleCollection(a.ID, CollectionLikes), c.likes))
 	obj.SetActivityStreamsLikes(lp)
@@ -141,6 +140,11 @@ func (s *Service) buildArticle(st *models.Settings, a *models.Article, c article
 	if err != nil {
 		return nil, fmt.Errorf("article %d: %w", a.ID, err)
 	}
+	// replies embeds its first page (go-fed would re-parse the items).
+	if m["replies"], err = embedded(s.conversationCollection(conv, a, CollectionReplies, 0, 0)); err != nil {
+		return nil, fmt.Errorf("article %d replies: %w", a.ID, err)
+	}
+	m["interactionPolicy"] = quotePolicy()
 	if lang := articleLanguage(st, a); lang != "" {
 		m["contentMap"] = map[string]any{lang: content}
 	}
@@ -286,13 +290,6 @@ func (s *Service) tombstone(id, formerType string, deleted *time.Time) (Doc, err
 
 func countedCollection(id string, n int64) vocab.ActivityStreamsCollection {
 	c := streams.NewActivityStreamsCollection()
-	c.SetJSONLDId(idProp(id))
-	c.SetActivityStreamsTotalItems(totalItemsProp(int(n)))
-	return c
-}
-
-func countedOrderedCollection(id string, n int64) vocab.ActivityStreamsOrderedCollection {
-	c := streams.NewActivityStreamsOrderedCollection()
 	c.SetJSONLDId(idProp(id))
 	c.SetActivityStreamsTotalItems(totalItemsProp(int(n)))
 	return c

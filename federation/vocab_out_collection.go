@@ -173,10 +173,14 @@ func (s *Service) articleObjects(ctx context.Context, st *models.Settings, arts 
 	if err != nil {
 		return nil, err
 	}
+	convs, err := s.loadConversations(ctx, ids...)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]Doc, len(arts))
 	for i := range arts {
 		c := counts[arts[i].ID]
-		d, err := s.buildArticle(st, &arts[i], articleCounts{replies: c[models.KindComment], likes: c[models.KindLike], shares: c[models.KindBoost]})
+		d, err := s.buildArticle(st, &arts[i], articleCounts{likes: c[models.KindLike], shares: c[models.KindBoost]}, convs[arts[i].ID])
 		if err != nil {
 			return nil, err
 		}
@@ -275,23 +279,26 @@ func (s *Service) Featured(ctx context.Context, username string) (Doc, error) {
 }
 
 // commentObjectID is the ActivityPub id of a comment: the remote object's,
-// or ours for the authors' replies.
+// or ours (/comments/{id}) for the authors' answers and visitors' comments.
 func (s *Service) commentObjectID(in *models.Interaction) string {
-	if in.ObjectURI != nil && *in.ObjectURI != "" {
+	if !CommentIsOurs(in) {
 		return *in.ObjectURI
 	}
 	return s.cfg.URLs.Comment(in.ID)
 }
 
-// ArticleCollection is one of an article's collections: replies (direct
-// replies that exist as ActivityPub objects), likes and shares (counts
-// only, as Mastodon), and context, the whole conversation (FEP-7888).
-// Comments left through the web form count but have no object to list.
-func (s *Service) ArticleCollection(ctx context.Context, a *models.Article, name string) (Doc, error) {
+// ArticleCollection is one of an article's collections (page 0: its head):
+// replies and context (the whole conversation, FEP-7888), paged, with the
+// first page embedded in the head; likes and shares, counts only, as
+// Mastodon serves them.
+func (s *Service) ArticleCollection(ctx context.Context, a *models.Article, name string, page int) (Doc, error) {
 	u := s.cfg.URLs
 	id := u.ArticleCollection(a.ID, name)
 	switch name {
 	case CollectionLikes, CollectionShares:
+		if page != 0 {
+			return nil, fmt.Errorf("article collection %q page %d: %w", name, page, models.ErrNotFound)
+		}
 		kind := models.KindLike
 		if name == CollectionShares {
 			kind = models.KindBoost
@@ -303,34 +310,18 @@ func (s *Service) ArticleCollection(ctx context.Context, a *models.Article, name
 		c := countedCollection(id, n)
 		return finish(c)
 	case CollectionReplies, CollectionContext:
-		top := name == CollectionReplies
-		comments, err := s.store.FederatedComments(ctx, a.ID, top, 0)
+		if a.Author.ID == 0 {
+			au, err := s.store.AuthorByID(ctx, a.AuthorID)
+			if err != nil {
+				return nil, err
+			}
+			a.Author = *au
+		}
+		conv, err := s.loadConversation(ctx, a.ID)
 		if err != nil {
 			return nil, err
 		}
-		var items []any
-		extra := Doc{}
-		if !top {
-			if a.Author.ID == 0 {
-				au, err := s.store.AuthorByID(ctx, a.AuthorID)
-				if err != nil {
-					return nil, err
-				}
-				a.Author = *au
-			}
-			items = append(items, u.Article(a.ID))
-			extra["attributedTo"] = u.Actor(a.Author.Username)
-		}
-		for i := range comments {
-			items = append(items, s.commentObjectID(&comments[i]))
-		}
-		total := int64(len(items))
-		if top {
-			if total, err = s.store.CountApproved(ctx, a.ID, models.KindComment); err != nil {
-				return nil, err
-			}
-		}
-		return itemsCollection(id, total, items, extra)
+		return s.conversationCollection(conv, a, name, 0, page)
 	}
 	return nil, fmt.Errorf("article collection %q: %w", name, models.ErrNotFound)
 }

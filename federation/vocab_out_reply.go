@@ -65,6 +65,9 @@ func (s *Service) LocalReplyNote(ctx context.Context, interactionID uint) (map[s
 	if err != nil {
 		return nil, err
 	}
+	if d["replies"], err = s.commentRepliesDoc(ctx, rc.in, rc.article); err != nil {
+		return nil, err
+	}
 	d["@context"] = ldContext()
 	return d, nil
 }

@@ -6,7 +6,7 @@ import (
 	"github.com/labstack/echo/v4"
 )
 
-// articleCollectionShow is GET /articles/:id/{replies,likes,shares,context}.
+// articleCollectionShow is GET /articles/:id/{replies,likes,shares,context}[?page=N].
 func (s *Server) articleCollectionShow(c echo.Context) error {
 	a, err := s.loadArticleByID(c)
 	if err != nil {
@@ -21,7 +21,11 @@ func (s *Server) articleCollectionShow(c echo.Context) error {
 	if err := s.requireSignedFetch(c); err != nil {
 		return err
 	}
-	doc, err := s.Fed.ArticleCollection(c.Request().Context(), a, c.Param("collection"))
+	page, err := collectionPage(c)
+	if err != nil {
+		return err
+	}
+	doc, err := s.Fed.ArticleCollection(c.Request().Context(), a, c.Param("collection"), page)
 	if err != nil {
 		return err
 	}

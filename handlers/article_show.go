@@ -120,6 +120,7 @@ type articleView struct {
 	NComments   int
 	Pingbacks   []pingbackView
 	Likes       []actorView
+	Reactions   []reactionView // emoji reactions, grouped by emoji, in order of first use
 	Form        commentForm
 	Errors      map[string]string
 	ErrorList   []fieldError // Errors in form order, for the summary
@@ -178,6 +179,14 @@ type pingbackView struct {
 	Published time.Time
 }
 
+// reactionView is one emoji and how many reacted with it.
+type reactionView struct {
+	Emoji string // the unicode emoji, or :shortcode:
+	Image string // a custom emoji's image (http(s) only); empty shows Emoji as text
+	Count int
+	Names string // who reacted, for the tooltip
+}
+
 // actorView is whoever boosted or liked: a remote actor mostly.
 type actorView struct {
 	Name, Handle, URL, Avatar string
@@ -225,6 +234,8 @@ func (s *Server) renderArticle(c echo.Context, a *models.Article, status int, fo
 			v.Likes = append(v.Likes, actorView{Name: ints.Likes[i].AuthorName})
 		}
 	}
+
+	v.Reactions = groupReactions(ints.Reactions)
 
 	p, err := s.newPage(c, a.Title, v)
 	if err != nil {
@@ -402,6 +413,45 @@ func pingbackOf(in *models.Interaction) pingbackView {
 		pv.Title = pv.URL
 	}
 	return pv
+}
+
+// groupReactions counts the reactions per emoji. The emoji was checked on
+// the way in (a short run of emoji, or a :shortcode:); a custom emoji's
+// image is its stored remote URL, kept only when it is http(s), and shown
+// as an <img> like the custom emoji in comments.
+func groupReactions(list []models.Interaction) []reactionView {
+	var out []reactionView
+	at := map[string]int{}
+	for i := range list {
+		in := &list[i]
+		if in.Content == "" {
+			continue
+		}
+		name := strings.TrimSpace(in.AuthorName)
+		if in.RemoteActor != nil {
+			name = remoteActorView(in.RemoteActor).Name
+		}
+		j, ok := at[in.Content]
+		if !ok {
+			j = len(out)
+			at[in.Content] = j
+			out = append(out, reactionView{Emoji: in.Content})
+		}
+		rv := &out[j]
+		if rv.Image == "" {
+			if u, ok := web.HTTPURL(emojiMap(in.Emojis)[strings.Trim(in.Content, ":")]); ok {
+				rv.Image = u
+			}
+		}
+		rv.Count++
+		if name != "" && rv.Count <= 20 {
+			if rv.Names != "" {
+				rv.Names += ", "
+			}
+			rv.Names += name
+		}
+	}
+	return out
 }
 
 // emojiMap decodes the stored emoji list; bad JSON just means no emoji.

@@ -53,6 +53,14 @@ func (s *Server) commentModerate(c echo.Context) error {
 			s.Log.Error("federate moderated reply", "interaction", id, "err", ferr)
 		}
 	}
+	// Removing a quote, or calling it spam, revokes the permission its
+	// server was given (FEP-044f).
+	revoked := func(st string) bool { return st == models.StatusRemoved || st == models.StatusSpam }
+	if in.Kind == models.KindQuote && revoked(status) && !revoked(in.Status) {
+		if err := s.Fed.QuoteRevoked(ctx, id); err != nil {
+			s.Log.Error("federate revoked quote", "interaction", id, "err", err)
+		}
+	}
 	s.Log.Info("comment moderated", "interaction", id, "from", in.Status, "to", status, "by", currentUser(c).Username)
 	back := localPath(c.Request().PostFormValue("return_to"), "/admin/comments/?status="+in.Status)
 	return redirectSeeOther(c, withMsg(back, "moderated"))

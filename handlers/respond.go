@@ -13,7 +13,7 @@ import (
 // noSlashPrefixes are paths whose URLs never end in "/": ActivityPub ids,
 // files and machine endpoints. Everything else is a page and gets one.
 var noSlashPrefixes = []string{
-	"/users/", "/articles/", "/comments/", "/activities/", "/.well-known/", "/nodeinfo/",
+	"/users/", "/articles/", "/comments/", "/activities/", "/quote_authorizations/", "/.well-known/", "/nodeinfo/",
 	"/actor", "/inbox", "/media/", "/static/", "/healthz", "/readyz", "/metrics", "/setup",
 	"/authorize_interaction", "/interact", "/xmlrpc", "/webmention", "/admin/login",
 }

@@ -100,6 +100,8 @@ func (s *Server) Routes(e *echo.Echo) {
 	e.GET("/articles/:id", s.articleObjectShow, cached)
 	e.GET("/articles/:id/:collection", s.articleCollectionShow) // replies, likes, shares, context
 	e.GET("/comments/:id", s.commentObjectShow, cached)
+	e.GET("/comments/:id/replies", s.commentRepliesShow)
+	e.GET("/quote_authorizations/:id", s.quoteAuthorizationShow)
 	e.GET("/activities/:kind/:id/:version", s.activityShow)
 	e.GET("/authorize_interaction", s.authorizeInteraction)
 	e.POST("/interact", s.interactCreate, s.interactLimit) // "Reply from your own instance"

@@ -33,25 +33,6 @@ func (s *Store) ApprovedCounts(ctx context.Context, articleIDs []uint) (map[uint
 	return out, nil
 }
 
-// FederatedComments lists an article's approved comments that exist as
-// ActivityPub objects (fediverse replies, and the authors' own replies),
-// oldest first; topLevel keeps only direct replies to the article.
-func (s *Store) FederatedComments(ctx context.Context, articleID uint, topLevel bool, limit int) ([]Interaction, error) {
-	db := s.q(ctx).Where("article_id = ? AND kind = ? AND status = ?", articleID, KindComment, StatusApproved).
-		Where("(object_uri IS NOT NULL AND object_uri <> '') OR source = ?", SourceLocal)
-	if topLevel {
-		db = db.Where("parent_id IS NULL")
-	}
-	if limit <= 0 {
-		limit = 1000
-	}
-	var out []Interaction
-	if err := db.Order("published_at, id").Limit(limit).Find(&out).Error; err != nil {
-		return nil, fmt.Errorf("federated comments of article %d: %w", articleID, err)
-	}
-	return out, nil
-}
-
 // CountActiveAuthors counts authors with a visible article published since
 // a time (NodeInfo activeMonth / activeHalfyear).
 func (s *Store) CountActiveAuthors(ctx context.Context, now, since time.Time) (int64, error) {

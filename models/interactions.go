@@ -67,6 +67,7 @@ type ArticleInteractions struct {
 	Comments  []Interaction // approved comments, oldest first (threaded by the view)
 	Pingbacks []Interaction // approved pingbacks, webmentions, boosts, quotes
 	Likes     []Interaction
+	Reactions []Interaction // emoji reactions, oldest first
 }
 
 // ListArticleInteractions loads the approved, public interactions of an article.
@@ -85,6 +86,8 @@ func (s *Store) ListArticleInteractions(ctx context.Context, articleID uint) (*A
 			out.Comments = append(out.Comments, in)
 		case KindLike:
 			out.Likes = append(out.Likes, in)
+		case KindReaction:
+			out.Reactions = append(out.Reactions, in)
 		default:
 			out.Pingbacks = append(out.Pingbacks, in)
 		}

@@ -5,10 +5,11 @@ import (
 	"fmt"
 )
 
-// DeleteInteractionByObjectURI removes a like or boost undone by its actor.
-// actorID guards against one account undoing another's: 0 skips the check.
+// DeleteInteractionByObjectURI removes a like, reaction or boost undone by
+// its actor. actorID guards against one account undoing another's: 0 skips
+// the check.
 func (s *Store) DeleteInteractionByObjectURI(ctx context.Context, uri string, actorID uint) (int64, error) {
-	db := s.q(ctx).Where("object_uri = ? AND kind IN ?", uri, []string{KindLike, KindBoost})
+	db := s.q(ctx).Where("object_uri = ? AND kind IN ?", uri, []string{KindLike, KindBoost, KindReaction})
 	if actorID != 0 {
 		db = db.Where("remote_actor_id = ?", actorID)
 	}

@@ -61,6 +61,12 @@ func migrations() []migration {
 			return nil
 		}},
 		{6, "account roles and article edits", migrateRoles},
+		{7, "quote authorizations", func(tx *gorm.DB) error {
+			if tx.Migrator().HasColumn(&Interaction{}, "StampedAt") {
+				return nil // created by v1 from the current struct
+			}
+			return tx.Migrator().AddColumn(&Interaction{}, "StampedAt")
+		}},
 	}
 }
 

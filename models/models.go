@@ -139,6 +139,7 @@ const (
 	KindBoost      = "boost"
 	KindLike       = "like"
 	KindQuote      = "quote"
+	KindReaction   = "reaction" // an emoji reaction (Misskey, Pleroma): Content holds the emoji
 )
 
 // Interaction sources.
@@ -197,8 +198,11 @@ type Interaction struct {
 
 	PublishedAt time.Time `gorm:"index"`
 	EditedAt    *time.Time
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	// StampedAt is when a quote got its QuoteAuthorization (FEP-044f); nil
+	// for quotes that never asked and for every other kind.
+	StampedAt *time.Time
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // Attachment is a media attachment on a remote reply.

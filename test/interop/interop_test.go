@@ -115,6 +115,7 @@ func TestFedifyInterop(t *testing.T) {
 	s.step("direct-message", []string{"article id"}, s.directMessage)
 	s.step("no-duplicates", []string{"publish"}, s.noDuplicates)
 	s.step("signed-gets", nil, s.signedGets)
+	s.step("replies-walk", []string{"reply shown"}, s.repliesWalk) // after signed-gets: the peer's own GETs join its log
 	s.step("article-delete", []string{"follow", "article id"}, s.articleDelete)
 	s.step("unfollow", []string{"follow"}, s.unfollow)
 }
@@ -840,18 +841,19 @@ func (s *scenario) articleDelete(t *testing.T) {
 		t.Fatalf("POST /admin/articles/%s/delete: %d %v\n%s", numeric, status, err, testproc.Excerpt(squash(body), 1500))
 	}
 	rec, detail := s.peer.waitInbox(waitLong, func(r inboxRecord) bool {
-		return r.Seq > since && r.Type == "Delete"
+		return r.Seq > since && r.Type == "Delete" && r.ObjectID == s.articleID
 	})
 	if rec == nil {
-		t.Fatalf("no Delete reached the peer within %s\n%s", waitLong, detail)
+		t.Fatalf("no Delete of the article reached the peer within %s\n%s", waitLong, detail)
 	}
 	if rec.ObjectID != s.articleID || !rec.Verified || rec.Status/100 != 2 {
 		t.Errorf("Delete of %q (want %q): Fedify answered %d %q, verified=%v\nFedify log: %s\nJSON: %s", rec.ObjectID, s.articleID, rec.Status, rec.Response, rec.Verified, rec.logText(), rec.JSON)
 	}
 	time.Sleep(1 * time.Second)
-	if dels := s.peer.matching(func(r inboxRecord) bool { return r.Seq > since && r.Type == "Delete" }); len(dels) != 1 {
-		t.Errorf("peer received %d Delete, want 1:\n%s", len(dels), summarize(dels))
+	if dels := s.peer.matching(func(r inboxRecord) bool { return r.Seq > since && r.Type == "Delete" && r.ObjectID == s.articleID }); len(dels) != 1 {
+		t.Errorf("peer received %d Delete of the article, want 1:\n%s", len(dels), summarize(dels))
 	}
+	s.answerRetracted(t, since)
 	for _, u := range []string{s.permalink, s.articleID} {
 		resp, err := http.Get(u)
 		if err != nil {
