@@ -37,7 +37,9 @@ func (s *Server) commentObjectShow(c echo.Context) error {
 	}
 	ours := federation.CommentIsOurs(in)
 	if in.Status != models.StatusApproved || !a.IsVisible(s.Now()) {
-		gone := ours && (in.Source == models.SourceLocal || in.Status == models.StatusRemoved ||
+		// A private answer stays unknown (404) even once gone: a 410 would
+		// tell strangers it existed.
+		gone := ours && in.Status != models.StatusPrivate && (in.Source == models.SourceLocal || in.Status == models.StatusRemoved ||
 			in.Status == models.StatusSpam || a.DeletedAt != nil)
 		if !gone {
 			return notFoundf("comment %d not public", id)

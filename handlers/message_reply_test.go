@@ -84,7 +84,11 @@ func TestMessageAnswerIsPrivate(t *testing.T) {
 				a := ts.article(ann, "first", "First", "The first article.", time.Date(2026, 1, 2, 10, 0, 0, 0, time.UTC))
 				articles = []uint{a.ID}
 			}
+			// Messages to the blog are read by editors and the owner.
 			ad := ts.newAdmin("eve")
+			if err := ts.Store.SetAuthorRole(ctx, ad.author.ID, models.RoleEditor); err != nil {
+				t.Fatal(err)
+			}
 			dm := receiveGTSDM(t, ts)
 			wantArticle := uint(0)
 			if tt.withArticle {

@@ -158,7 +158,7 @@ func TestRolePermissions(t *testing.T) {
 			f.n++
 			title := fmt.Sprintf("Blog %d", f.n)
 			rec := as.post("/admin/settings", url.Values{"title": {title}, "language": {"en"}, "blog_username": {st.BlogUsername},
-				"posts_per_page": {"10"}, "fedi_moderation": {"open"}, "object_type": {"Article"}})
+				"posts_per_page": {"10"}, "fedi_moderation": {"open"}, "object_type": {models.ObjectTypeLead}})
 			return rec, func() bool {
 				st, err := f.ts.Store.GetSettings(ctx)
 				return err == nil && st.Title == title
