@@ -6,7 +6,6 @@ package handlers
 // inbox_hostile_test.go.
 
 import (
-	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -77,7 +76,7 @@ func TestRedirectsStayOnSite(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var rec = ts.get(tt.path)
+			rec := ts.get(tt.path)
 			if tt.loggedIn {
 				rec = ann.get(tt.path)
 			}
