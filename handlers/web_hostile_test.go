@@ -99,4 +99,3 @@ func TestRedirectsStayOnSite(t *testing.T) {
 		})
 	}
 }
-
