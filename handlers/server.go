@@ -4,6 +4,7 @@ package handlers
 
 import (
 	"log/slog"
+	"net/netip"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -25,6 +26,9 @@ type Config struct {
 	// RateLimits bound pingbacks, webmentions, remote interactions and
 	// visitor comments per client address; zero fields take the defaults.
 	RateLimits RateLimits
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the client; empty: the connection's address is the client.
+	TrustedProxies []netip.Prefix
 	// Registry collects metrics for /metrics; nil disables them.
 	Registry *prometheus.Registry
 }

@@ -6,10 +6,16 @@ package handlers
 // inbox_hostile_test.go.
 
 import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/labstack/echo/v4"
 )
 
 // sameOrigin reports whether a Location keeps the browser on blog.test: a
@@ -98,4 +104,110 @@ func TestRedirectsStayOnSite(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestClientAddress: X-Forwarded-For names the client only when the
+// connection comes from a configured proxy; loopback and private
+// addresses are not proxies by themselves.
+func TestClientAddress(t *testing.T) {
+	ts := newTestServer(t)
+	proxied := newTestServer(t)
+	proxies, err := ParseTrustedProxies([]string{"127.0.0.1", "10.0.0.0/8", "::1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxied.Cfg.TrustedProxies = proxies
+	proxied.Echo = echo.New()
+	proxied.Routes(proxied.Echo)
+	tests := []struct {
+		name       string
+		srv        *testServer
+		remote     string
+		xff        []string
+		wantClient string
+	}{
+		{"no proxies: loopback's header ignored", ts, "127.0.0.1", []string{"203.0.113.5"}, "127.0.0.1"},
+		{"no proxies: private address's header ignored", ts, "10.1.2.3", []string{"203.0.113.5"}, "10.1.2.3"},
+		{"no proxies: no header", ts, "198.51.100.7", nil, "198.51.100.7"},
+		{"proxy: its header names the client", proxied, "127.0.0.1", []string{"203.0.113.5"}, "203.0.113.5"},
+		{"proxy: IPv6 loopback proxy", proxied, "[::1]", []string{"203.0.113.5"}, "203.0.113.5"},
+		{"proxy: the client's own header is not believed", proxied, "10.0.0.2", []string{"192.0.2.66, 203.0.113.5"}, "203.0.113.5"},
+		{"proxy: a chain of proxies", proxied, "10.0.0.2", []string{"203.0.113.5, 10.0.0.9"}, "203.0.113.5"},
+		{"proxy: header split over two lines", proxied, "10.0.0.2", []string{"192.0.2.66", "203.0.113.5"}, "203.0.113.5"},
+		{"not a proxy: another private address", proxied, "192.168.1.2", []string{"203.0.113.5"}, "192.168.1.2"},
+		{"not a proxy: the internet", proxied, "198.51.100.7", []string{"203.0.113.5"}, "198.51.100.7"},
+		{"proxy: garbage header", proxied, "10.0.0.2", []string{"not an address"}, "10.0.0.2"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := httptest.NewRequest(http.MethodGet, "/", nil)
+			req.RemoteAddr = tt.remote + ":4711"
+			for _, v := range tt.xff {
+				req.Header.Add("X-Forwarded-For", v)
+			}
+			if got := tt.srv.Echo.IPExtractor(req); got != tt.wantClient {
+				t.Fatalf("client %q, want %q", got, tt.wantClient)
+			}
+		})
+	}
+	if _, err := ParseTrustedProxies([]string{"10.0.0.0/33"}); err == nil {
+		t.Error("accepted a bad network")
+	}
+	if _, err := ParseTrustedProxies([]string{"proxy.example"}); err == nil {
+		t.Error("accepted a host name")
+	}
+}
+
+// TestLoginThrottleCannotBeDodged: rotating X-Forwarded-For behind no
+// configured proxy, or rotating real addresses, does not give a password
+// guesser fresh attempts; the refusal says how long to wait.
+func TestLoginThrottleCannotBeDodged(t *testing.T) {
+	t.Run("rotating X-Forwarded-For from loopback", func(t *testing.T) {
+		ts := newTestServer(t)
+		ts.authorWithPassword("alice", testPassword)
+		try := func(i int, password string) *httptest.ResponseRecorder {
+			ck, tok := preSessionCookie()
+			form := url.Values{"csrf": {tok}, "username": {"alice"}, "password": {password}}
+			req := httptest.NewRequest(http.MethodPost, "/admin/login", strings.NewReader(form.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			req.RemoteAddr = "127.0.0.1:4711"
+			req.Header.Set("X-Forwarded-For", fmt.Sprintf("203.0.113.%d", i))
+			req.AddCookie(ck)
+			return ts.do(req)
+		}
+		for i := range 5 {
+			if rec := try(i, "guess"); rec.Code != http.StatusUnauthorized {
+				t.Fatalf("attempt %d: %d", i+1, rec.Code)
+			}
+		}
+		if rec := try(99, testPassword); rec.Code != http.StatusTooManyRequests {
+			t.Fatalf("a new X-Forwarded-For gave a fresh allowance: %d", rec.Code)
+		}
+	})
+	t.Run("many addresses, one account", func(t *testing.T) {
+		ts := newTestServer(t)
+		ts.authorWithPassword("alice", testPassword)
+		ts.authorWithPassword("bob", testPassword)
+		for i := range 10 {
+			if rec := ts.postLogin("alice", "guess", "", fmt.Sprintf("198.51.100.%d", i+1)); rec.Code != http.StatusUnauthorized {
+				t.Fatalf("attempt %d: %d", i+1, rec.Code)
+			}
+		}
+		rec := ts.postLogin("Alice", testPassword, "", "198.51.100.200")
+		if rec.Code != http.StatusTooManyRequests {
+			t.Fatalf("11th attempt on the account from a new address: %d", rec.Code)
+		}
+		secs, err := strconv.Atoi(rec.Header().Get("Retry-After"))
+		if err != nil || secs < 14*60 || secs > 15*60 {
+			t.Fatalf("Retry-After %q, want about 15 minutes", rec.Header().Get("Retry-After"))
+		}
+		mustContain(t, rec.Body.String(), "try again in 15 minutes")
+		if cookieNamed(rec, sessionCookie) != nil {
+			t.Fatal("session cookie on a refused login")
+		}
+		// Another account from the same address is not locked out.
+		if rec := ts.postLogin("bob", testPassword, "", "198.51.100.200"); rec.Code != http.StatusSeeOther {
+			t.Fatalf("bob: %d", rec.Code)
+		}
+	})
 }

@@ -7,12 +7,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
 	"unicode"
 
 	"fedpress/federation"
+	"fedpress/handlers"
 	"fedpress/models"
 )
 
@@ -34,6 +36,8 @@ type config struct {
 	PerHost           int
 	InboxWorkers      int
 	InstanceName      string
+	TrustedProxies    string
+	trustedProxies    []netip.Prefix // parsed by validate
 }
 
 // flagSet registers the flags a command uses; common ones are always there.
@@ -55,6 +59,7 @@ func newFlagSet(name string, stderr io.Writer, cfg *config, server bool) *flag.F
 		fs.IntVar(&cfg.Workers, "workers", 32, "concurrent deliveries (env FEDPRESS_WORKERS)")
 		fs.IntVar(&cfg.PerHost, "per-host", 4, "concurrent deliveries per remote host (env FEDPRESS_PER_HOST)")
 		fs.IntVar(&cfg.InboxWorkers, "inbox-workers", 0, "incoming activities applied at once, in per-sender lanes (env FEDPRESS_INBOX_WORKERS; 0 = 8 on PostgreSQL, 2 on SQLite)")
+		fs.StringVar(&cfg.TrustedProxies, "trusted-proxies", "", "comma-separated addresses or networks (127.0.0.1, 10.0.0.0/8) of the reverse proxies whose X-Forwarded-For names the client; empty = the connection's address is the client (env FEDPRESS_TRUSTED_PROXIES)")
 		fs.StringVar(&cfg.InstanceName, "instance-name", "", "stable name of this process in claimed queue rows, like its systemd unit or container name: at start it takes back at once the work it held when it died; never give two running processes the same name (env FEDPRESS_INSTANCE_NAME; default HOST-PID-RANDOM, new at each start)")
 	}
 	return fs
@@ -106,6 +111,11 @@ func (c *config) validate() error {
 	if c.InboxWorkers < 0 || c.Workers < 0 || c.PerHost < 0 {
 		return fmt.Errorf("%w: --workers, --per-host and --inbox-workers cannot be negative", errUsage)
 	}
+	proxies, err := handlers.ParseTrustedProxies(strings.FieldsFunc(c.TrustedProxies, func(r rune) bool { return r == ',' || unicode.IsSpace(r) }))
+	if err != nil {
+		return fmt.Errorf("%w: --trusted-proxies: %v", errUsage, err)
+	}
+	c.trustedProxies = proxies
 	if c.MaxUploadMB < 0 {
 		return fmt.Errorf("%w: --max-upload-mb must be positive", errUsage)
 	}

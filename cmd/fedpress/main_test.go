@@ -41,6 +41,8 @@ func TestRunRejectsBadInput(t *testing.T) {
 		{"post without file", []string{"post"}, nil, ""},
 		{"instance name with a space", []string{"serve", "--instance-name", "my blog"}, nil, "instance-name"},
 		{"instance name too long", []string{"worker"}, map[string]string{"FEDPRESS_INSTANCE_NAME": strings.Repeat("n", 101)}, "instance-name"},
+		{"bad trusted proxy", []string{"serve", "--trusted-proxies", "10.0.0.1, proxy.example"}, nil, "trusted-proxies"},
+		{"bad trusted proxy network", []string{"serve"}, map[string]string{"FEDPRESS_TRUSTED_PROXIES": "10.0.0.0/33"}, "trusted-proxies"},
 		{"negative inbox workers", []string{"worker"}, map[string]string{"FEDPRESS_INBOX_WORKERS": "-1"}, "inbox-workers"},
 	}
 	if os.Geteuid() != 0 { // root writes anywhere

@@ -109,6 +109,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, serv
 	srv := handlers.New(store, fed, views, web.DirStore{Dir: filepath.Join(cfg.Data, "media")}, handlers.Config{
 		URLs: urls, MaxUploadBytes: int64(cfg.MaxUploadMB) << 20, SecureCookies: strings.HasPrefix(cfg.BaseURL, "https://"),
 		MetricsEnabled: cfg.Metrics, MetricsToken: cfg.MetricsToken, AllowPrivatePeers: cfg.AllowPrivatePeers, Version: version, Registry: reg,
+		TrustedProxies: cfg.trustedProxies,
 	}, log)
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
