@@ -19,7 +19,7 @@ type Config struct {
 	URLs              federation.URLs
 	MaxUploadBytes    int64
 	SecureCookies     bool   // Secure flag on the session cookie (https base URL)
-	MetricsToken      string // bearer token for /metrics; empty with MetricsEnabled=false disables it
+	MetricsToken      string // bearer token /metrics requires; empty: nobody gets metrics
 	MetricsEnabled    bool
 	AllowPrivatePeers bool
 	Version           string

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // sameOrigin reports whether a Location keeps the browser on blog.test: a
@@ -210,4 +211,52 @@ func TestLoginThrottleCannotBeDodged(t *testing.T) {
 			t.Fatalf("bob: %d", rec.Code)
 		}
 	})
+}
+
+// TestMetricsNeedTheToken: /metrics answers only the configured bearer
+// token; without one nobody, loopback included, gets the metrics.
+func TestMetricsNeedTheToken(t *testing.T) {
+	base := newTestServer(t)
+	withToken := func(tok string) *testServer {
+		cfg := base.Cfg
+		cfg.MetricsEnabled, cfg.MetricsToken, cfg.Registry = true, tok, prometheus.NewRegistry()
+		srv := New(base.Store, base.Fed, base.Views, base.Media, cfg, base.Log)
+		e := echo.New()
+		srv.Routes(e)
+		return &testServer{Server: srv, Echo: e, t: t}
+	}
+	open, locked := withToken(""), withToken("s3cret-token")
+	tests := []struct {
+		name   string
+		srv    *testServer
+		remote string
+		header string
+		want   int
+	}{
+		{"no token configured, loopback", open, "127.0.0.1", "", http.StatusUnauthorized},
+		{"no token configured, empty bearer", open, "127.0.0.1", "Bearer ", http.StatusUnauthorized},
+		{"no token configured, the internet", open, "203.0.113.5", "", http.StatusUnauthorized},
+		{"token, none sent from loopback", locked, "127.0.0.1", "", http.StatusUnauthorized},
+		{"token, none sent from ::1", locked, "[::1]", "", http.StatusUnauthorized},
+		{"token, wrong", locked, "203.0.113.5", "Bearer s3cret-tokem", http.StatusUnauthorized},
+		{"token, as basic auth", locked, "203.0.113.5", "Basic czNjcmV0LXRva2Vu", http.StatusUnauthorized},
+		{"token, prefix only", locked, "203.0.113.5", "Bearer s3cret", http.StatusUnauthorized},
+		{"token, right", locked, "203.0.113.5", "Bearer s3cret-token", http.StatusOK},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
+			req.RemoteAddr = tt.remote + ":4711"
+			if tt.header != "" {
+				req.Header.Set("Authorization", tt.header)
+			}
+			rec := tt.srv.do(req)
+			if rec.Code != tt.want {
+				t.Fatalf("status %d, want %d", rec.Code, tt.want)
+			}
+			if has := strings.Contains(rec.Body.String(), "fedpress_queue_rows"); has != (tt.want == http.StatusOK) {
+				t.Fatalf("metrics in the answer: %v", has)
+			}
+		})
+	}
 }

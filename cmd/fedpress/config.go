@@ -54,7 +54,7 @@ func newFlagSet(name string, stderr io.Writer, cfg *config, server bool) *flag.F
 		fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:8080", "address to listen on (env FEDPRESS_ADDR)")
 		fs.BoolVar(&cfg.NoWorker, "no-worker", false, "serve only: run no background work (env FEDPRESS_NO_WORKER)")
 		fs.BoolVar(&cfg.Metrics, "metrics", true, "serve Prometheus metrics at /metrics (env FEDPRESS_METRICS)")
-		fs.StringVar(&cfg.MetricsToken, "metrics-token", "", "require this bearer token for /metrics (env FEDPRESS_METRICS_TOKEN)")
+		fs.StringVar(&cfg.MetricsToken, "metrics-token", "", "bearer token /metrics requires; without one /metrics answers 401 to everyone (env FEDPRESS_METRICS_TOKEN)")
 		fs.IntVar(&cfg.MaxUploadMB, "max-upload-mb", 10, "largest image upload in MiB (env FEDPRESS_MAX_UPLOAD_MB)")
 		fs.IntVar(&cfg.Workers, "workers", 32, "concurrent deliveries (env FEDPRESS_WORKERS)")
 		fs.IntVar(&cfg.PerHost, "per-host", 4, "concurrent deliveries per remote host (env FEDPRESS_PER_HOST)")

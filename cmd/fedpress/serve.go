@@ -59,6 +59,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, serv
 	if err != nil {
 		return fmt.Errorf("federation: %w", err)
 	}
+	if cfg.Metrics && cfg.MetricsToken == "" && serveWeb {
+		log.Info("/metrics answers 401 until a token is set with --metrics-token (FEDPRESS_METRICS_TOKEN)")
+	}
 	if cfg.AllowPrivatePeers {
 		log.Warn("--allow-private-peers is on: plain http and loopback/private peers are allowed; never use this in production")
 	}
