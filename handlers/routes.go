@@ -11,6 +11,7 @@ func (s *Server) Routes(e *echo.Echo) {
 	// Client IPs (rate limits, comment records): X-Forwarded-For is
 	// trusted only from the configured proxies (client_ip.go).
 	e.IPExtractor = s.ipExtractor()
+	e.Pre(s.securityHeaders())
 	e.Pre(headAsGet)
 	e.Pre(middleware.AddTrailingSlashWithConfig(middleware.TrailingSlashConfig{
 		RedirectCode: 301,

@@ -6,10 +6,12 @@ package handlers
 // inbox_hostile_test.go.
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -258,5 +260,112 @@ func TestMetricsNeedTheToken(t *testing.T) {
 				t.Fatalf("metrics in the answer: %v", has)
 			}
 		})
+	}
+}
+
+// inlineCode finds what a Content-Security-Policy without 'unsafe-inline'
+// blocks: inline scripts, style elements and attributes, event handlers
+// and javascript: URLs.
+var inlineCode = regexp.MustCompile(`(?i)<script\b[^>]*>\s*[^<\s]|<script\b(?:[^>](?:[^s>]|s[^r]))*>|<style\b|\sstyle\s*=|\son[a-z]+\s*=|javascript:`)
+
+// TestSecurityHeaders: every response says nosniff; every page carries a
+// Content-Security-Policy without inline code, refuses framing and limits
+// the referrer, and its HTML needs nothing the policy forbids.
+func TestSecurityHeaders(t *testing.T) {
+	ts := newTestServer(t)
+	ann := ts.newAdmin("ann")
+	art := ts.article(ann.author, "on-bridges", "On bridges", "Text with *emphasis* and ![a picture](https://img.example/p.png).", time.Date(2020, 3, 4, 10, 0, 0, 0, time.UTC), "go")
+	mediaRec := ann.upload("/admin/media", "file", "pic.png", pngBytes(t, 8, 8), nil, "Accept", "application/json")
+	var media struct{ URL string }
+	if err := json.Unmarshal(mediaRec.Body.Bytes(), &media); err != nil || media.URL == "" {
+		t.Fatalf("upload: %d %s", mediaRec.Code, mediaRec.Body)
+	}
+	mediaPath := strings.TrimPrefix(media.URL, "http://blog.test")
+	tests := []struct {
+		name    string
+		path    string
+		admin   bool
+		html    bool
+		headers []string
+	}{
+		{"home", "/", false, true, nil},
+		{"home again (page cache)", "/", false, true, nil},
+		{"article", art.Permalink(), false, true, nil},
+		{"article again (page cache)", art.Permalink(), false, true, nil},
+		{"tag", "/tag/go/", false, true, nil},
+		{"archive", "/2020/", false, true, nil},
+		{"profile", "/@ann/", false, true, nil},
+		{"not found page", "/2020/03/nothing-here/", false, true, nil},
+		{"remote interaction page", "/authorize_interaction?uri=https%3A%2F%2Fsocial.test%2F%40bob%2F1", false, true, nil},
+		{"login", "/admin/login", false, true, nil},
+		{"setup", "/setup", false, true, nil},
+		{"dashboard", "/admin/", true, true, nil},
+		{"editor", "/admin/articles/new/", true, true, nil},
+		{"media admin", "/admin/media/", true, true, nil},
+		{"settings", "/admin/settings/", true, true, nil},
+		{"redirect", "/2020/03/on-bridges", false, false, nil},
+		{"feed", "/feed.xml", false, false, nil},
+		{"stylesheet", "/static/style.css", false, false, nil},
+		{"script", "/static/admin.js", false, false, nil},
+		{"media", mediaPath, false, false, nil},
+		{"ActivityPub actor", "/users/ann", false, false, []string{"Accept", "application/activity+json"}},
+		{"health", "/healthz", false, false, nil},
+		{"unrouted", "/no/such/thing.txt", false, false, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := ts.get(tt.path, tt.headers...)
+			if tt.admin {
+				rec = ann.get(tt.path)
+			}
+			h := rec.Header()
+			if h.Get("X-Content-Type-Options") != "nosniff" {
+				t.Errorf("%d without nosniff", rec.Code)
+			}
+			csp := h.Get("Content-Security-Policy")
+			if !strings.Contains(csp, "frame-ancestors 'none'") || !strings.Contains(csp, "default-src 'none'") {
+				t.Errorf("Content-Security-Policy %q", csp)
+			}
+			if !tt.html {
+				return
+			}
+			if !strings.HasPrefix(h.Get("Content-Type"), "text/html") {
+				t.Fatalf("status %d, Content-Type %q", rec.Code, h.Get("Content-Type"))
+			}
+			for _, want := range []string{"script-src 'self'", "style-src 'self'", "base-uri 'none'"} {
+				if !strings.Contains(csp, want) {
+					t.Errorf("Content-Security-Policy %q lacks %q", csp, want)
+				}
+			}
+			if strings.Contains(csp, "unsafe") {
+				t.Errorf("Content-Security-Policy %q allows unsafe code", csp)
+			}
+			if h.Get("X-Frame-Options") != "DENY" {
+				t.Errorf("X-Frame-Options %q", h.Get("X-Frame-Options"))
+			}
+			if rp := h.Get("Referrer-Policy"); rp != "strict-origin-when-cross-origin" && rp != "same-origin" {
+				t.Errorf("Referrer-Policy %q", rp)
+			}
+			if m := inlineCode.FindString(rec.Body.String()); m != "" {
+				t.Errorf("the page has inline code the policy blocks: %q", m)
+			}
+		})
+	}
+}
+
+func TestInlineCodePattern(t *testing.T) {
+	for s, want := range map[string]bool{
+		`<script src="/static/admin.js" defer></script>`: false,
+		`<script>alert(1)</script>`:                       true,
+		`<script defer>alert(1)</script>`:                 true,
+		`<p style="color:red">`:                           true,
+		`<style>p{}</style>`:                              true,
+		`<body onload="x()">`:                             true,
+		`<a href="javascript:x">`:                         true,
+		`<a href="/x" class="button">`:                    false,
+	} {
+		if got := inlineCode.MatchString(s); got != want {
+			t.Errorf("%q matched %v, want %v", s, got, want)
+		}
 	}
 }
