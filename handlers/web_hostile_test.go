@@ -356,13 +356,13 @@ func TestSecurityHeaders(t *testing.T) {
 func TestInlineCodePattern(t *testing.T) {
 	for s, want := range map[string]bool{
 		`<script src="/static/admin.js" defer></script>`: false,
-		`<script>alert(1)</script>`:                       true,
-		`<script defer>alert(1)</script>`:                 true,
-		`<p style="color:red">`:                           true,
-		`<style>p{}</style>`:                              true,
-		`<body onload="x()">`:                             true,
-		`<a href="javascript:x">`:                         true,
-		`<a href="/x" class="button">`:                    false,
+		`<script>alert(1)</script>`:                      true,
+		`<script defer>alert(1)</script>`:                true,
+		`<p style="color:red">`:                          true,
+		`<style>p{}</style>`:                             true,
+		`<body onload="x()">`:                            true,
+		`<a href="javascript:x">`:                        true,
+		`<a href="/x" class="button">`:                   false,
 	} {
 		if got := inlineCode.MatchString(s); got != want {
 			t.Errorf("%q matched %v, want %v", s, got, want)
