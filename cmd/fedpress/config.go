@@ -38,12 +38,14 @@ type config struct {
 	InstanceName      string
 	TrustedProxies    string
 	trustedProxies    []netip.Prefix // parsed by validate
+	stderr            io.Writer      // warnings of openStore
 }
 
 // flagSet registers the flags a command uses; common ones are always there.
 func newFlagSet(name string, stderr io.Writer, cfg *config, server bool) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	cfg.stderr = stderr
 	fs.StringVar(&cfg.Data, "data", "./data", "data folder: SQLite database, media and keys (env FEDPRESS_DATA)")
 	fs.StringVar(&cfg.DatabaseURL, "database-url", "", "postgres://… DSN to use PostgreSQL; empty = SQLite in the data folder (env FEDPRESS_DATABASE_URL)")
 	fs.StringVar(&cfg.BaseURL, "base-url", "", "public URL of the blog, used in every absolute link and ActivityPub id; never change it once you have followers (env FEDPRESS_BASE_URL; default http://ADDR)")
@@ -137,7 +139,7 @@ func (c *config) logger(w io.Writer) *slog.Logger {
 // checkDataDir makes sure the data folder exists and is writable, so a bad
 // folder fails at start with a clear message rather than at the first upload.
 func checkDataDir(dir string) error {
-	if err := os.MkdirAll(filepath.Join(dir, "media"), 0o750); err != nil {
+	if err := mkdirPrivate(filepath.Join(dir, "media")); err != nil {
 		return fmt.Errorf("data folder %s: %w", dir, err)
 	}
 	f, err := os.CreateTemp(dir, ".write-test-*")
@@ -155,9 +157,10 @@ func openStore(ctx context.Context, cfg *config) (*models.Store, *models.Setting
 		if err := checkDataDir(cfg.Data); err != nil {
 			return nil, nil, err
 		}
-	} else if err := os.MkdirAll(filepath.Join(cfg.Data, "media"), 0o750); err != nil {
+	} else if err := mkdirPrivate(filepath.Join(cfg.Data, "media")); err != nil {
 		return nil, nil, fmt.Errorf("media folder: %w", err)
 	}
+	tightenDataModes(cfg.Data, cfg.warnings())
 	store, err := models.Open(ctx, models.Options{DatabaseURL: cfg.DatabaseURL, DataDir: cfg.Data})
 	if err != nil {
 		return nil, nil, err
@@ -176,3 +179,15 @@ func openStore(ctx context.Context, cfg *config) (*models.Store, *models.Setting
 	}
 	return store, st, nil
 }
+
+// warnings is where openStore reports what it fixed.
+func (c *config) warnings() io.Writer {
+	if c.stderr == nil {
+		return io.Discard
+	}
+	return c.stderr
+}
+
+// mkdirPrivate creates a folder and its missing parents readable by their
+// owner only.
+func mkdirPrivate(dir string) error { return os.MkdirAll(dir, 0o700) }
