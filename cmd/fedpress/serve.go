@@ -21,6 +21,7 @@ import (
 
 	"fedpress/federation"
 	"fedpress/handlers"
+	"fedpress/janitor"
 	"fedpress/web"
 )
 
@@ -70,13 +71,15 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, serv
 	defer cancel()
 	var wg sync.WaitGroup
 	if !serveWeb || !cfg.NoWorker {
-		wg.Add(1)
+		wg.Add(2)
 		go func() {
 			defer wg.Done()
 			if err := fed.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
 				log.Error("workers stopped", "err", err)
 			}
 		}()
+		jan := janitor.New(store, web.DirStore{Dir: filepath.Join(cfg.Data, "media")}, janitor.Config{Holder: cfg.InstanceName}, log)
+		go func() { defer wg.Done(); jan.Run(ctx) }()
 	}
 	if !serveWeb {
 		log.Info("fedpress worker running", "database", store.Dialect())
