@@ -369,3 +369,28 @@ func TestInlineCodePattern(t *testing.T) {
 		}
 	}
 }
+
+// FuzzRedirectsStayOnSite: whatever path or uri= a request carries, a
+// redirect the blog answers leads to this site. (Slow per input: each
+// builds its own server.)
+func FuzzRedirectsStayOnSite(f *testing.F) {
+	for _, s := range []string{"http://blog.test//evil.example/x", "http://blog.test/%5C%5Cevil", "//evil.example", "/\\evil", "http://blog.test/@ann/", "acct:blog@blog.test"} {
+		f.Add(s, s)
+	}
+	f.Fuzz(func(t *testing.T, uri, path string) {
+		ts := newTestServer(t) // per input: a test server lives as long as its T
+		if !strings.HasPrefix(path, "/") {
+			path = "/" + path
+		}
+		reqs := []*http.Request{httptest.NewRequest(http.MethodGet, "/authorize_interaction?uri="+url.QueryEscape(uri), nil)}
+		r := httptest.NewRequest(http.MethodGet, "/", nil)
+		r.URL.Path, r.URL.RawPath, r.RequestURI = path, "", path
+		reqs = append(reqs, r)
+		for _, req := range reqs {
+			rec := ts.do(req)
+			if loc := rec.Header().Get("Location"); loc != "" && !sameOrigin(loc) {
+				t.Fatalf("%s %q → %d Location %q", req.URL.Path, req.URL.RawQuery, rec.Code, loc)
+			}
+		}
+	})
+}
