@@ -1,6 +1,9 @@
 # Multi-stage build: a static binary (pure-Go SQLite, no cgo) on a minimal
 # image, running as a non-root user with the data folder as a volume.
-FROM golang:1.26 AS build
+# A pinned patch release: the binary carries the standard library of the
+# build, so the pin is what brings its security fixes. Raise it with each
+# Go security release (https://go.dev/doc/devel/release).
+FROM golang:1.26.11 AS build
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download

@@ -94,7 +94,8 @@ func (s *Service) FetchActor(ctx context.Context, uri string, refresh bool) (*mo
 }
 
 // fetchActorWith fetches and stores an actor; wantKey picks among several
-// published keys.
+// published keys, and is only given when the key's own document named
+// uri as its owner.
 func (s *Service) fetchActorWith(ctx context.Context, f *Fetcher, uri, wantKey string) (*models.RemoteActor, error) {
 	if !isHTTPURL(uri) {
 		return nil, permanent(fmt.Errorf("actor %q is not an http(s) URL", uri))
@@ -107,6 +108,8 @@ func (s *Service) fetchActorWith(ctx context.Context, f *Fetcher, uri, wantKey s
 	if err != nil {
 		return nil, permanent(fmt.Errorf("fetch actor %s: %w", uri, err))
 	}
+	// wantKey comes from fetchKeyOwner, whose key document named uri.
+	a.KeyVerified = wantKey != "" && a.KeyID == wantKey
 	return s.storeActor(ctx, a)
 }
 
@@ -131,13 +134,30 @@ func (s *Service) storeActor(ctx context.Context, a *inActor) (*models.RemoteAct
 	if isHTTPURL(a.SharedInbox) {
 		ra.SharedInbox = a.SharedInbox
 	}
-	if a.KeyPEM != "" && (a.KeyOwner == "" || a.KeyOwner == a.ID) && sameHost(a.KeyID, a.ID) {
+	if ownsKey(a) {
 		ra.PublicKeyID, ra.PublicKeyPEM = a.KeyID, a.KeyPEM
 	}
 	if err := s.store.UpsertRemoteActor(ctx, ra); err != nil {
 		return nil, err
 	}
 	return ra, nil
+}
+
+// ownsKey reports whether the actor document a may set its key. A key id
+// belongs to exactly one actor, so claiming one is not enough: its owner
+// field must be the actor, and the key must be part of the actor's own
+// document (id#fragment) unless fetching the key id itself named the actor
+// as owner (KeyVerified: GoToSocial's …/main-key, bare key documents).
+// Otherwise an Update{Person} could take a neighbour's key id and make
+// that neighbour's signatures fail. A refused key leaves the stored one.
+func ownsKey(a *inActor) bool {
+	if a.KeyPEM == "" || a.KeyID == "" || !sameHost(a.KeyID, a.ID) {
+		return false
+	}
+	if a.KeyOwner != "" && a.KeyOwner != a.ID {
+		return false
+	}
+	return a.KeyVerified || withoutFragment(a.KeyID) == a.ID
 }
 
 // clip bounds a remote string to max bytes on a rune boundary.

@@ -2,6 +2,7 @@ package federation
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -407,6 +408,80 @@ func TestInboxBlocks(t *testing.T) {
 		}
 		if s := e.interaction(idOf(n)).Status; s != models.StatusApproved {
 			t.Errorf("after removing the keyword: %s", s)
+		}
+	})
+}
+
+// TestInboxUpdateCannotClaimKey: a key id belongs to one actor. An actor
+// of the same host that names a neighbour's key id in its Update{Person}
+// does not take it, and the neighbour's signatures keep verifying.
+func TestInboxUpdateCannotClaimKey(t *testing.T) {
+	e := newIBEnv(t, nil)
+	_, foreignPEM, err := GenerateKeyPair() // not from the pool: must differ from every victim's key
+	if err != nil {
+		t.Fatal(err)
+	}
+	gts := func(name string) *ibActor { // GoToSocial shape: the key at …/main-key
+		a := e.remote.actor(name)
+		a.KeyID = a.URI + "/main-key"
+		pk := a.Doc["publicKey"].(map[string]any)
+		pk["id"] = a.KeyID
+		a.republish()
+		e.remote.put(a.KeyID, map[string]any{"id": a.URI, "type": "Person", "preferredUsername": name, "publicKey": pk})
+		return a
+	}
+	tests := []struct {
+		name   string
+		victim func(name string) *ibActor
+		owner  func(attacker, victim *ibActor) any
+	}{
+		{"Mastodon key, owner the attacker", e.remote.actor, func(a, _ *ibActor) any { return a.URI }},
+		{"Mastodon key, no owner", e.remote.actor, func(_, _ *ibActor) any { return nil }},
+		{"Mastodon key, owner the victim", e.remote.actor, func(_, v *ibActor) any { return v.URI }},
+		{"GoToSocial key, owner the attacker", gts, func(a, _ *ibActor) any { return a.URI }},
+		{"GoToSocial key, no owner", gts, func(_, _ *ibActor) any { return nil }},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			victim := tt.victim(fmt.Sprintf("victim%d", i))
+			attacker := e.remote.actor(fmt.Sprintf("attacker%d", i))
+			victim.mustSend(map[string]any{"id": victim.id("/likes/1"), "type": "Like", "object": e.articleURL()})
+			profile := map[string]any{}
+			for k, v := range attacker.Doc {
+				profile[k] = v
+			}
+			pk := map[string]any{"id": victim.KeyID, "publicKeyPem": foreignPEM}
+			if o := tt.owner(attacker, victim); o != nil {
+				pk["owner"] = o
+			}
+			profile["publicKey"] = pk
+			attacker.mustSend(map[string]any{"id": attacker.id("/updates/1"), "type": "Update", "object": profile})
+			e.process()
+			if a, err := e.store.RemoteActorByKeyID(e.ctx, victim.KeyID); err != nil || a.URI != victim.URI {
+				t.Fatalf("key %s now resolves to %+v (%v)", victim.KeyID, a, err)
+			}
+			if res := victim.send(map[string]any{"id": victim.id("/likes/2"), "type": "Like", "object": e.articleURL()}); res.Status != http.StatusAccepted || res.Reason != "" {
+				t.Fatalf("victim's next activity: %+v", res)
+			}
+			// The attacker keeps its own key and can still sign.
+			if a, err := e.store.RemoteActorByURI(e.ctx, attacker.URI); err != nil || a.PublicKeyID != attacker.KeyID {
+				t.Fatalf("attacker's own key %+v %v", a, err)
+			}
+		})
+	}
+
+	t.Run("an Update with the actor's own new key is taken", func(t *testing.T) {
+		dan := e.remote.actor("dan")
+		dan.mustSend(map[string]any{"id": dan.id("/likes/1"), "type": "Like", "object": e.articleURL()})
+		profile := map[string]any{}
+		for k, v := range dan.Doc {
+			profile[k] = v
+		}
+		profile["publicKey"] = map[string]any{"id": dan.URI + "#key-2", "owner": dan.URI, "publicKeyPem": foreignPEM}
+		dan.mustSend(map[string]any{"id": dan.id("/updates/1"), "type": "Update", "object": profile})
+		e.process()
+		if a, err := e.store.RemoteActorByURI(e.ctx, dan.URI); err != nil || a.PublicKeyID != dan.URI+"#key-2" || a.PublicKeyPEM != strings.TrimSpace(foreignPEM) {
+			t.Fatalf("dan after update %+v %v", a, err)
 		}
 	})
 }

@@ -88,6 +88,7 @@ func (s *Service) fetchKeyOwner(ctx context.Context, f *Fetcher, keyID string) (
 			if err != nil {
 				return nil, err
 			}
+			a.KeyVerified = true // the document at the key id is its owner
 			return s.storeActor(ctx, a)
 		}
 	case str(doc["publicKeyPem"]) != "": // a bare key document

@@ -222,8 +222,10 @@ func (s *Service) LocalObjectPage(ctx context.Context, uri string) (*LocalObject
 	a, err := s.articleAtPath(ctx, u)
 	switch {
 	case errors.Is(err, errNotAnArticlePath):
-		page := u.EscapedPath()
-		if page == "" || segs[0] == "actor" {
+		// "//host/x" as a Location is another site: collapse the leading
+		// slashes so the page stays ours (an open redirect otherwise).
+		page := "/" + strings.TrimLeft(u.EscapedPath(), "/")
+		if segs[0] == "actor" {
 			page = "/"
 		}
 		if u.RawQuery != "" && page != "/" {

@@ -149,6 +149,9 @@ func TestLocalObjectPage(t *testing.T) {
 		{uri: "ann@blog.test", kind: LocalActor, page: "/@ann/", id: "http://blog.test/users/ann"},
 		{uri: "http://blog.test/tag/go/", kind: LocalPage, page: "/tag/go/"},
 		{uri: "http://blog.test/actor", kind: LocalPage, page: "/"},
+		{uri: "http://blog.test//evil.example/x", kind: LocalPage, page: "/evil.example/x"}, // never "//host": an open redirect
+		{uri: "http://blog.test///evil.example/x?y=1", kind: LocalPage, page: "/evil.example/x?y=1"},
+		{uri: "http://blog.test", kind: LocalPage, page: "/"},
 		{uri: "http://blog.test/users/nobody", notFound: true},
 		{uri: "http://blog.test/articles/999", notFound: true},
 		{uri: "http://blog.test/comments/999", notFound: true},

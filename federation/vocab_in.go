@@ -231,6 +231,7 @@ type inActor struct {
 	ID, Type, PreferredUsername, Name, Summary string
 	URL, Icon, Inbox, SharedInbox, Followers   string
 	KeyID, KeyOwner, KeyPEM                    string
+	KeyVerified                                bool // fetching KeyID named this actor as its owner
 	AlsoKnownAs                                []string
 	MovedTo                                    string
 }

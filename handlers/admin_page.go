@@ -27,13 +27,12 @@ func moderatedKinds() []string {
 	return []string{models.KindComment, models.KindPingback, models.KindTrackback, models.KindWebmention, models.KindQuote}
 }
 
-// adminHeaders keeps admin pages out of caches, frames and other sites'
-// referrers. Every admin response, logged in or not, sets them.
+// adminHeaders keeps admin pages out of caches and other sites' referrers
+// (frames and scripts are kept out by securityHeaders, for every page).
+// Every admin response, logged in or not, sets them.
 func adminHeaders(c echo.Context) {
 	h := c.Response().Header()
 	h.Set("Cache-Control", "no-store")
-	h.Set("X-Frame-Options", "DENY")
-	h.Set("Content-Security-Policy", "frame-ancestors 'none'")
 	h.Set("Referrer-Policy", "same-origin")
 	h.Set("X-Robots-Tag", "noindex, nofollow")
 }

@@ -26,7 +26,8 @@ func (s *Server) authorizeInteraction(c echo.Context) error {
 	obj, err := s.Fed.LocalObjectPage(c.Request().Context(), uri)
 	switch {
 	case err == nil:
-		return c.Redirect(http.StatusFound, obj.Page)
+		// Only ever a path of this site: uri is the visitor's to choose.
+		return c.Redirect(http.StatusFound, localPath(obj.Page, "/"))
 	case !errors.Is(err, federation.ErrNotLocal):
 		return err // ours but not shown: 404
 	}

@@ -1,7 +1,9 @@
 package handlers
 
 import (
+	"math"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
@@ -54,8 +56,8 @@ func (s *Server) renderLogin(c echo.Context, status int, d loginData) error {
 	return s.render(c, status, "admin/login", p)
 }
 
-// loginCreate checks a username and password. Failed attempts count per IP;
-// past the limiter's allowance even a right password is refused until the
+// loginCreate checks a username and password. Failed attempts count per IP
+// and per account; past the limiter's allowance even a right password is refused until the
 // window passes, so guessing stays slow.
 func (s *Server) loginCreate(c echo.Context) error {
 	adminHeaders(c)
@@ -72,9 +74,11 @@ func (s *Server) loginCreate(c echo.Context) error {
 		Username: strings.ToLower(strings.TrimSpace(r.PostFormValue("username"))),
 	}
 	ip, now := c.RealIP(), s.Now()
-	if !s.loginLimiter.allowed(ip, now) {
-		s.Log.Warn("login: rate limited", "ip", ip, "username", d.Username)
-		d.Error = "Too many failed logins from your network. Wait 15 minutes and try again."
+	if wait := s.loginLimiter.wait(ip, d.Username, now); wait > 0 {
+		secs := int(math.Ceil(wait.Seconds()))
+		s.Log.Warn("login: rate limited", "ip", ip, "username", d.Username, "retry_after_s", secs)
+		c.Response().Header().Set("Retry-After", strconv.Itoa(secs))
+		d.Error = "Too many failed logins for this account or from your network. Please try again " + waitText(secs) + "."
 		return s.renderLogin(c, http.StatusTooManyRequests, d)
 	}
 	password := r.PostFormValue("password")
@@ -87,12 +91,12 @@ func (s *Server) loginCreate(c echo.Context) error {
 		hash = a.PasswordHash
 	}
 	if bcrypt.CompareHashAndPassword([]byte(hash), []byte(password)) != nil || a == nil {
-		s.loginLimiter.fail(ip, now)
+		s.loginLimiter.fail(ip, d.Username, now)
 		s.Log.Info("login: failed", "ip", ip, "username", d.Username)
 		d.Error = "Wrong username or password."
 		return s.renderLogin(c, http.StatusUnauthorized, d)
 	}
-	s.loginLimiter.reset(ip)
+	s.loginLimiter.reset(ip, d.Username)
 	if err := s.startSession(c, a.ID); err != nil {
 		return err
 	}

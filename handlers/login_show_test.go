@@ -62,7 +62,10 @@ func TestLoginRateLimit(t *testing.T) {
 	if rec.Code != http.StatusTooManyRequests {
 		t.Fatalf("after 5 failures: status %d, want 429", rec.Code)
 	}
-	mustContain(t, rec.Body.String(), "Too many failed logins")
+	mustContain(t, rec.Body.String(), "Too many failed logins", "try again in 15 minutes")
+	if ra := rec.Header().Get("Retry-After"); ra == "" || ra == "0" {
+		t.Errorf("429 without Retry-After (%q)", ra)
+	}
 	if cookieNamed(rec, sessionCookie) != nil {
 		t.Error("rate-limited login set a session cookie")
 	}

@@ -45,7 +45,7 @@ func (s *Server) mediaShow(c echo.Context) error {
 	h.Set("Content-Type", ct)
 	h.Set("Cache-Control", "public, max-age=31536000, immutable")
 	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Content-Security-Policy", "default-src 'none'; sandbox")
+	h.Set("Content-Security-Policy", "default-src 'none'; sandbox; frame-ancestors 'none'")
 	http.ServeContent(c.Response(), c.Request(), name, mod, f)
 	return nil
 }

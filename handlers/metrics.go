@@ -56,17 +56,21 @@ func (s *Server) metricsMiddleware(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// metricsShow serves Prometheus metrics, off unless enabled and behind a
-// bearer token when one is configured.
+// metricsShow serves Prometheus metrics, off unless enabled and always
+// behind the bearer token: without a configured token nobody gets them.
+// No address is exempt: behind a reverse proxy every client is loopback.
 func (s *Server) metricsShow(c echo.Context) error {
 	if !s.Cfg.MetricsEnabled || s.metrics.gatherer == nil {
 		return echo.NewHTTPError(http.StatusNotFound)
 	}
-	if tok := s.Cfg.MetricsToken; tok != "" {
-		got := c.Request().Header.Get("Authorization")
-		if subtle.ConstantTimeCompare([]byte(got), []byte("Bearer "+tok)) != 1 {
-			return echo.NewHTTPError(http.StatusUnauthorized, "metrics need the bearer token")
-		}
+	tok := s.Cfg.MetricsToken
+	if tok == "" {
+		return echo.NewHTTPError(http.StatusUnauthorized, "metrics need a token: start the server with --metrics-token")
+	}
+	got := c.Request().Header.Get("Authorization")
+	if subtle.ConstantTimeCompare([]byte(got), []byte("Bearer "+tok)) != 1 {
+		c.Response().Header().Set("WWW-Authenticate", `Bearer realm="metrics"`)
+		return echo.NewHTTPError(http.StatusUnauthorized, "metrics need the bearer token")
 	}
 	if st, err := s.Store.GetQueueStats(c.Request().Context()); err == nil {
 		s.metrics.queue.WithLabelValues("delivery", "pending").Set(float64(st.DeliveriesPending))

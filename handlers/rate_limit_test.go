@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strings"
 	"testing"
 	"time"
@@ -203,6 +204,7 @@ func newLimitedServer(t *testing.T, limits RateLimits) (ts *testServer, clock *t
 	base := newTestServer(t)
 	cfg := base.Cfg
 	cfg.RateLimits = limits
+	cfg.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")} // "proxy" below
 	log = &bytes.Buffer{}
 	srv := New(base.Store, base.Fed, base.Views, base.Media, cfg, slog.New(slog.NewTextHandler(log, nil)))
 	now := time.Date(2024, 3, 1, 10, 0, 0, 0, time.UTC)
@@ -216,7 +218,7 @@ func TestRateLimitedRoutes(t *testing.T) {
 	const (
 		client   = "203.0.113.7"
 		other    = "203.0.113.8"
-		proxy    = "10.0.0.2"     // a private proxy: its X-Forwarded-For is trusted
+		proxy    = "10.0.0.2"     // a configured proxy: its X-Forwarded-For is trusted
 		stranger = "198.51.100.9" // a public address: its X-Forwarded-For is not
 	)
 	for _, rt := range limitedRoutes() {

@@ -9,8 +9,9 @@ import (
 func (s *Server) Routes(e *echo.Echo) {
 	e.HTTPErrorHandler = s.errorHandler
 	// Client IPs (rate limits, comment records): X-Forwarded-For is
-	// trusted only from loopback and private proxies, never from the internet.
-	e.IPExtractor = echo.ExtractIPFromXFFHeader()
+	// trusted only from the configured proxies (client_ip.go).
+	e.IPExtractor = s.ipExtractor()
+	e.Pre(s.securityHeaders())
 	e.Pre(headAsGet)
 	e.Pre(middleware.AddTrailingSlashWithConfig(middleware.TrailingSlashConfig{
 		RedirectCode: 301,

@@ -4,6 +4,7 @@ package handlers
 
 import (
 	"log/slog"
+	"net/netip"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -18,13 +19,16 @@ type Config struct {
 	URLs              federation.URLs
 	MaxUploadBytes    int64
 	SecureCookies     bool   // Secure flag on the session cookie (https base URL)
-	MetricsToken      string // bearer token for /metrics; empty with MetricsEnabled=false disables it
+	MetricsToken      string // bearer token /metrics requires; empty: nobody gets metrics
 	MetricsEnabled    bool
 	AllowPrivatePeers bool
 	Version           string
 	// RateLimits bound pingbacks, webmentions, remote interactions and
 	// visitor comments per client address; zero fields take the defaults.
 	RateLimits RateLimits
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the client; empty: the connection's address is the client.
+	TrustedProxies []netip.Prefix
 	// Registry collects metrics for /metrics; nil disables them.
 	Registry *prometheus.Registry
 }

@@ -20,13 +20,18 @@ func (s *Store) BackupSQLite(ctx context.Context, path string) error {
 	if err != nil {
 		return fmt.Errorf("backup path %s: %w", path, err)
 	}
-	// VACUUM INTO refuses a non-empty file; say so before SQLite does, clearly.
-	if _, err := os.Stat(abs); err == nil {
+	// VACUUM INTO refuses a non-empty file; say so before SQLite does,
+	// clearly. It fills an empty one, which is created here readable by
+	// its owner only: the snapshot holds private keys and password hashes.
+	f, err := os.OpenFile(abs, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, os.ErrExist) {
 		return fmt.Errorf("backup: %s already exists", abs)
-	} else if !errors.Is(err, os.ErrNotExist) {
+	} else if err != nil {
 		return fmt.Errorf("backup: %w", err)
 	}
+	f.Close()
 	if err := s.q(ctx).Exec("VACUUM INTO ?", abs).Error; err != nil {
+		os.Remove(abs)
 		return fmt.Errorf("backup: vacuum into %s: %w", abs, err)
 	}
 	return nil

@@ -75,10 +75,16 @@ func Open(ctx context.Context, opt Options) (*Store, error) {
 		dialect = "sqlite"
 		path := opt.SQLitePath
 		if path == "" {
-			if err := os.MkdirAll(opt.DataDir, 0o750); err != nil {
+			if err := os.MkdirAll(opt.DataDir, 0o700); err != nil {
 				return nil, fmt.Errorf("create data folder: %w", err)
 			}
 			path = filepath.Join(opt.DataDir, "fedpress.db")
+		}
+		// The database holds private keys and password hashes: only its
+		// owner may read it. SQLite gives the -wal and -shm files the mode
+		// of the database file, so creating that one 0600 covers all three.
+		if err := createPrivate(path); err != nil {
+			return nil, err
 		}
 		// WAL lets readers run beside the writer; busy_timeout makes a second
 		// process (fedpress post while serve runs) wait instead of failing.
@@ -157,3 +163,16 @@ func notFound(err error, what string) error {
 
 // IsDuplicate reports a unique-constraint violation.
 func IsDuplicate(err error) bool { return errors.Is(err, gorm.ErrDuplicatedKey) }
+
+// createPrivate creates an empty file readable by its owner only, unless
+// it exists (its mode is then left to the caller).
+func createPrivate(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, os.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("create %s: %w", path, err)
+	}
+	return f.Close()
+}

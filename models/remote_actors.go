@@ -27,28 +27,43 @@ func (s *Store) RemoteActorByKeyID(ctx context.Context, keyID string) (*RemoteAc
 }
 
 // UpsertRemoteActor inserts or refreshes an actor by URI and fills a.ID.
+// A key id belongs to one actor: storing a.PublicKeyID takes it from any
+// other actor holding it (the caller has established that a owns it). An
+// empty PublicKeyID keeps the key already stored for a.
 func (s *Store) UpsertRemoteActor(ctx context.Context, a *RemoteActor) error {
 	now := time.Now().UTC()
 	if a.FetchedAt.IsZero() {
 		a.FetchedAt = now
 	}
 	a.UpdatedAt = now
-	err := s.q(ctx).Clauses(clause.OnConflict{
-		Columns: []clause.Column{{Name: "uri"}},
-		DoUpdates: clause.AssignmentColumns([]string{"type", "username", "host", "name", "summary", "url",
-			"avatar_url", "inbox", "shared_inbox", "followers", "public_key_id", "public_key_pem",
-			"also_known_as", "moved_to", "fetched_at", "updated_at"}),
-	}).Create(a).Error
-	if err != nil {
-		return fmt.Errorf("store remote actor %q: %w", a.URI, err)
+	cols := []string{"type", "username", "host", "name", "summary", "url",
+		"avatar_url", "inbox", "shared_inbox", "followers", "also_known_as", "moved_to", "fetched_at", "updated_at"}
+	if a.PublicKeyID != "" {
+		cols = append(cols, "public_key_id", "public_key_pem")
 	}
-	// On conflict some drivers leave the id unset: read it back.
-	stored, err := s.RemoteActorByURI(ctx, a.URI)
-	if err != nil {
-		return err
-	}
-	*a = *stored
-	return nil
+	return s.Tx(ctx, func(tx *Store) error {
+		if a.PublicKeyID != "" {
+			err := tx.q(ctx).Model(&RemoteActor{}).Where("public_key_id = ? AND uri <> ?", a.PublicKeyID, a.URI).
+				Updates(map[string]any{"public_key_id": "", "public_key_pem": ""}).Error
+			if err != nil {
+				return fmt.Errorf("release key %q for %q: %w", a.PublicKeyID, a.URI, err)
+			}
+		}
+		err := tx.q(ctx).Clauses(clause.OnConflict{
+			Columns:   []clause.Column{{Name: "uri"}},
+			DoUpdates: clause.AssignmentColumns(cols),
+		}).Create(a).Error
+		if err != nil {
+			return fmt.Errorf("store remote actor %q: %w", a.URI, err)
+		}
+		// On conflict some drivers leave the id unset: read it back.
+		stored, err := tx.RemoteActorByURI(ctx, a.URI)
+		if err != nil {
+			return err
+		}
+		*a = *stored
+		return nil
+	})
 }
 
 // SetActorMovedTo records that an actor moved to another account.

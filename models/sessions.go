@@ -35,10 +35,11 @@ func (s *Store) DeleteSession(ctx context.Context, hash string) error {
 	return nil
 }
 
-// PurgeSessions removes expired sessions.
-func (s *Store) PurgeSessions(ctx context.Context, now time.Time) error {
-	if err := s.q(ctx).Where("expires_at <= ?", now).Delete(&Session{}).Error; err != nil {
-		return fmt.Errorf("purge sessions: %w", err)
+// PurgeSessions removes the sessions expired at now and returns how many.
+func (s *Store) PurgeSessions(ctx context.Context, now time.Time) (int64, error) {
+	res := s.q(ctx).Where("expires_at <= ?", now).Delete(&Session{})
+	if res.Error != nil {
+		return 0, fmt.Errorf("purge sessions: %w", res.Error)
 	}
-	return nil
+	return res.RowsAffected, nil
 }

@@ -55,7 +55,7 @@ func (d DirStore) Put(name string, r io.Reader) error {
 	if err := os.MkdirAll(d.Dir, 0o750); err != nil {
 		return fmt.Errorf("create media folder: %w", err)
 	}
-	tmp, err := os.CreateTemp(d.Dir, ".upload-*")
+	tmp, err := os.CreateTemp(d.Dir, uploadTempPrefix+"*")
 	if err != nil {
 		return fmt.Errorf("store media %s: %w", name, err)
 	}
@@ -101,6 +101,57 @@ func (d DirStore) Remove(name string) error {
 	}
 	if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("remove media %s: %w", name, err)
+	}
+	return nil
+}
+
+// uploadTempPrefix names the temporary file of a Put in progress.
+const uploadTempPrefix = ".upload-"
+
+// StoredFile is a file of the media folder, for the janitor.
+type StoredFile struct {
+	Name    string
+	ModTime time.Time
+	// Partial marks the temporary file of an upload that never finished
+	// (its process died before the rename).
+	Partial bool
+}
+
+// List returns the media files and unfinished uploads of the folder;
+// other hidden files (write probes) and folders are left out.
+func (d DirStore) List() ([]StoredFile, error) {
+	ents, err := os.ReadDir(d.Dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("list media: %w", err)
+	}
+	var out []StoredFile
+	for _, e := range ents {
+		partial := strings.HasPrefix(e.Name(), uploadTempPrefix)
+		if !e.Type().IsRegular() || (strings.HasPrefix(e.Name(), ".") && !partial) {
+			continue
+		}
+		info, err := e.Info()
+		if err != nil {
+			continue // removed meanwhile
+		}
+		out = append(out, StoredFile{Name: e.Name(), ModTime: info.ModTime(), Partial: partial})
+	}
+	return out, nil
+}
+
+// RemoveStored deletes a file List returned, an unfinished upload included.
+func (d DirStore) RemoveStored(f StoredFile) error {
+	if !f.Partial {
+		return d.Remove(f.Name)
+	}
+	if strings.ContainsAny(f.Name, `/\`) || !strings.HasPrefix(f.Name, uploadTempPrefix) {
+		return fmt.Errorf("%w: %q", ErrBadName, f.Name)
+	}
+	if err := os.Remove(filepath.Join(d.Dir, f.Name)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("remove unfinished upload %s: %w", f.Name, err)
 	}
 	return nil
 }

@@ -87,7 +87,12 @@ func main() {
 
 // heapInuse reads go_memstats_heap_inuse_bytes from /metrics.
 func heapInuse(base string) float64 {
-	resp, err := http.Get(base + "/metrics")
+	req, err := http.NewRequest(http.MethodGet, base+"/metrics", nil)
+	if err != nil {
+		return 0
+	}
+	req.Header.Set("Authorization", "Bearer "+harness.MetricsToken)
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return 0
 	}

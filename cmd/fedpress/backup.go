@@ -82,6 +82,7 @@ func openExisting(ctx context.Context, cfg *config) (*models.Store, error) {
 		if _, err := os.Stat(p); err != nil {
 			return nil, fmt.Errorf("no database at %s (wrong --data?): %w", p, err)
 		}
+		tightenDataModes(cfg.Data, cfg.warnings())
 	}
 	return models.Open(ctx, models.Options{DatabaseURL: cfg.DatabaseURL, DataDir: cfg.Data})
 }
@@ -89,7 +90,7 @@ func openExisting(ctx context.Context, cfg *config) (*models.Store, error) {
 // emptyDir creates dir, or accepts it if it exists and is empty, so that a
 // backup or export never mixes with older files.
 func emptyDir(dir string) error {
-	if err := os.MkdirAll(dir, 0o750); err != nil {
+	if err := mkdirPrivate(dir); err != nil {
 		return fmt.Errorf("create %s: %w", dir, err)
 	}
 	ents, err := os.ReadDir(dir)
@@ -296,7 +297,7 @@ func restoreSQLite(ctx context.Context, dir, dataDir string, man backupManifest,
 			break
 		}
 	}
-	if err := os.MkdirAll(dataDir, 0o750); err != nil {
+	if err := mkdirPrivate(dataDir); err != nil {
 		return fmt.Errorf("restore: %w", err)
 	}
 	tmp := filepath.Join(dataDir, ".fedpress.db.restore")
@@ -341,12 +342,12 @@ func restoreSQLite(ctx context.Context, dir, dataDir string, man backupManifest,
 func copyMedia(src, dst string) (int, error) {
 	ents, err := os.ReadDir(src)
 	if errors.Is(err, os.ErrNotExist) {
-		return 0, os.MkdirAll(dst, 0o750)
+		return 0, mkdirPrivate(dst)
 	}
 	if err != nil {
 		return 0, err
 	}
-	if err := os.MkdirAll(dst, 0o750); err != nil {
+	if err := mkdirPrivate(dst); err != nil {
 		return 0, err
 	}
 	n := 0
@@ -413,7 +414,7 @@ func writeJSON(path string, v any) error {
 	if err := enc.Encode(v); err != nil {
 		return err
 	}
-	return os.WriteFile(path, b.Bytes(), 0o640)
+	return os.WriteFile(path, b.Bytes(), 0o600)
 }
 
 // shellQuote quotes a path for the printed commands when it needs it.

@@ -7,12 +7,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
 	"unicode"
 
 	"fedpress/federation"
+	"fedpress/handlers"
 	"fedpress/models"
 )
 
@@ -34,12 +36,16 @@ type config struct {
 	PerHost           int
 	InboxWorkers      int
 	InstanceName      string
+	TrustedProxies    string
+	trustedProxies    []netip.Prefix // parsed by validate
+	stderr            io.Writer      // warnings of openStore
 }
 
 // flagSet registers the flags a command uses; common ones are always there.
 func newFlagSet(name string, stderr io.Writer, cfg *config, server bool) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	cfg.stderr = stderr
 	fs.StringVar(&cfg.Data, "data", "./data", "data folder: SQLite database, media and keys (env FEDPRESS_DATA)")
 	fs.StringVar(&cfg.DatabaseURL, "database-url", "", "postgres://… DSN to use PostgreSQL; empty = SQLite in the data folder (env FEDPRESS_DATABASE_URL)")
 	fs.StringVar(&cfg.BaseURL, "base-url", "", "public URL of the blog, used in every absolute link and ActivityPub id; never change it once you have followers (env FEDPRESS_BASE_URL; default http://ADDR)")
@@ -50,11 +56,12 @@ func newFlagSet(name string, stderr io.Writer, cfg *config, server bool) *flag.F
 		fs.StringVar(&cfg.Addr, "addr", "127.0.0.1:8080", "address to listen on (env FEDPRESS_ADDR)")
 		fs.BoolVar(&cfg.NoWorker, "no-worker", false, "serve only: run no background work (env FEDPRESS_NO_WORKER)")
 		fs.BoolVar(&cfg.Metrics, "metrics", true, "serve Prometheus metrics at /metrics (env FEDPRESS_METRICS)")
-		fs.StringVar(&cfg.MetricsToken, "metrics-token", "", "require this bearer token for /metrics (env FEDPRESS_METRICS_TOKEN)")
+		fs.StringVar(&cfg.MetricsToken, "metrics-token", "", "bearer token /metrics requires; without one /metrics answers 401 to everyone (env FEDPRESS_METRICS_TOKEN)")
 		fs.IntVar(&cfg.MaxUploadMB, "max-upload-mb", 10, "largest image upload in MiB (env FEDPRESS_MAX_UPLOAD_MB)")
 		fs.IntVar(&cfg.Workers, "workers", 32, "concurrent deliveries (env FEDPRESS_WORKERS)")
 		fs.IntVar(&cfg.PerHost, "per-host", 4, "concurrent deliveries per remote host (env FEDPRESS_PER_HOST)")
 		fs.IntVar(&cfg.InboxWorkers, "inbox-workers", 0, "incoming activities applied at once, in per-sender lanes (env FEDPRESS_INBOX_WORKERS; 0 = 8 on PostgreSQL, 2 on SQLite)")
+		fs.StringVar(&cfg.TrustedProxies, "trusted-proxies", "", "comma-separated addresses or networks (127.0.0.1, 10.0.0.0/8) of the reverse proxies whose X-Forwarded-For names the client; empty = the connection's address is the client (env FEDPRESS_TRUSTED_PROXIES)")
 		fs.StringVar(&cfg.InstanceName, "instance-name", "", "stable name of this process in claimed queue rows, like its systemd unit or container name: at start it takes back at once the work it held when it died; never give two running processes the same name (env FEDPRESS_INSTANCE_NAME; default HOST-PID-RANDOM, new at each start)")
 	}
 	return fs
@@ -106,6 +113,11 @@ func (c *config) validate() error {
 	if c.InboxWorkers < 0 || c.Workers < 0 || c.PerHost < 0 {
 		return fmt.Errorf("%w: --workers, --per-host and --inbox-workers cannot be negative", errUsage)
 	}
+	proxies, err := handlers.ParseTrustedProxies(strings.FieldsFunc(c.TrustedProxies, func(r rune) bool { return r == ',' || unicode.IsSpace(r) }))
+	if err != nil {
+		return fmt.Errorf("%w: --trusted-proxies: %v", errUsage, err)
+	}
+	c.trustedProxies = proxies
 	if c.MaxUploadMB < 0 {
 		return fmt.Errorf("%w: --max-upload-mb must be positive", errUsage)
 	}
@@ -127,7 +139,7 @@ func (c *config) logger(w io.Writer) *slog.Logger {
 // checkDataDir makes sure the data folder exists and is writable, so a bad
 // folder fails at start with a clear message rather than at the first upload.
 func checkDataDir(dir string) error {
-	if err := os.MkdirAll(filepath.Join(dir, "media"), 0o750); err != nil {
+	if err := mkdirPrivate(filepath.Join(dir, "media")); err != nil {
 		return fmt.Errorf("data folder %s: %w", dir, err)
 	}
 	f, err := os.CreateTemp(dir, ".write-test-*")
@@ -145,9 +157,10 @@ func openStore(ctx context.Context, cfg *config) (*models.Store, *models.Setting
 		if err := checkDataDir(cfg.Data); err != nil {
 			return nil, nil, err
 		}
-	} else if err := os.MkdirAll(filepath.Join(cfg.Data, "media"), 0o750); err != nil {
+	} else if err := mkdirPrivate(filepath.Join(cfg.Data, "media")); err != nil {
 		return nil, nil, fmt.Errorf("media folder: %w", err)
 	}
+	tightenDataModes(cfg.Data, cfg.warnings())
 	store, err := models.Open(ctx, models.Options{DatabaseURL: cfg.DatabaseURL, DataDir: cfg.Data})
 	if err != nil {
 		return nil, nil, err
@@ -166,3 +179,15 @@ func openStore(ctx context.Context, cfg *config) (*models.Store, *models.Setting
 	}
 	return store, st, nil
 }
+
+// warnings is where openStore reports what it fixed.
+func (c *config) warnings() io.Writer {
+	if c.stderr == nil {
+		return io.Discard
+	}
+	return c.stderr
+}
+
+// mkdirPrivate creates a folder and its missing parents readable by their
+// owner only.
+func mkdirPrivate(dir string) error { return os.MkdirAll(dir, 0o700) }

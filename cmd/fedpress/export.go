@@ -90,7 +90,7 @@ func exportBlog(ctx context.Context, store *models.Store, mediaDir, dir string) 
 	var sum exportSummary
 	artDir, outMedia := filepath.Join(dir, "articles"), filepath.Join(dir, "media")
 	for _, d := range []string{artDir, outMedia} {
-		if err := os.MkdirAll(d, 0o750); err != nil {
+		if err := mkdirPrivate(d); err != nil {
 			return sum, fmt.Errorf("export: %w", err)
 		}
 	}
@@ -183,7 +183,7 @@ func writeArticleFile(path string, a *models.Article, images []frontMatterImage,
 	if !strings.HasSuffix(body, "\n") {
 		b.WriteString("\n")
 	}
-	if err := os.WriteFile(path, []byte(b.String()), 0o640); err != nil {
+	if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
 		return fmt.Errorf("export %s: %w", a.Slug, err)
 	}
 	return nil

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"image"
 	"image/color"
 	"image/png"
@@ -41,6 +42,8 @@ func TestRunRejectsBadInput(t *testing.T) {
 		{"post without file", []string{"post"}, nil, ""},
 		{"instance name with a space", []string{"serve", "--instance-name", "my blog"}, nil, "instance-name"},
 		{"instance name too long", []string{"worker"}, map[string]string{"FEDPRESS_INSTANCE_NAME": strings.Repeat("n", 101)}, "instance-name"},
+		{"bad trusted proxy", []string{"serve", "--trusted-proxies", "10.0.0.1, proxy.example"}, nil, "trusted-proxies"},
+		{"bad trusted proxy network", []string{"serve"}, map[string]string{"FEDPRESS_TRUSTED_PROXIES": "10.0.0.0/33"}, "trusted-proxies"},
 		{"negative inbox workers", []string{"worker"}, map[string]string{"FEDPRESS_INBOX_WORKERS": "-1"}, "inbox-workers"},
 	}
 	if os.Geteuid() != 0 { // root writes anywhere
@@ -88,8 +91,22 @@ func freeAddr(t *testing.T) string {
 func TestServeStartsAndStops(t *testing.T) {
 	addr := freeAddr(t)
 	data := filepath.Join(t.TempDir(), "data")
+	// A media file no row names, left by a crash a day ago: the janitor,
+	// started with the workers, removes it.
+	orphan := filepath.Join(data, "media", "0123456789abcdef01234567.png")
+	if err := os.MkdirAll(filepath.Dir(orphan), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(orphan, []byte("png"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	dayAgo := time.Now().Add(-25 * time.Hour)
+	if err := os.Chtimes(orphan, dayAgo, dayAgo); err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
-	var out, errOut bytes.Buffer
+	var out bytes.Buffer
+	var errOut lockedBuffer
 	done := make(chan error, 1)
 	go func() {
 		done <- run(ctx, []string{"serve", "--addr", addr, "--data", data}, strings.NewReader(""), &out, &errOut)
@@ -116,6 +133,14 @@ func TestServeStartsAndStops(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(data, "fedpress.db")); err != nil {
 		t.Fatalf("no database created: %v", err)
+	}
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if _, err := os.Stat(orphan); errors.Is(err, os.ErrNotExist) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the janitor did not remove the orphan media file\n%s", errOut.String())
+		}
 	}
 	stopCommand(t, cancel, done)
 }

@@ -21,6 +21,7 @@ import (
 
 	"fedpress/federation"
 	"fedpress/handlers"
+	"fedpress/janitor"
 	"fedpress/web"
 )
 
@@ -59,6 +60,9 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, serv
 	if err != nil {
 		return fmt.Errorf("federation: %w", err)
 	}
+	if cfg.Metrics && cfg.MetricsToken == "" && serveWeb {
+		log.Info("/metrics answers 401 until a token is set with --metrics-token (FEDPRESS_METRICS_TOKEN)")
+	}
 	if cfg.AllowPrivatePeers {
 		log.Warn("--allow-private-peers is on: plain http and loopback/private peers are allowed; never use this in production")
 	}
@@ -67,13 +71,15 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, serv
 	defer cancel()
 	var wg sync.WaitGroup
 	if !serveWeb || !cfg.NoWorker {
-		wg.Add(1)
+		wg.Add(2)
 		go func() {
 			defer wg.Done()
 			if err := fed.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
 				log.Error("workers stopped", "err", err)
 			}
 		}()
+		jan := janitor.New(store, web.DirStore{Dir: filepath.Join(cfg.Data, "media")}, janitor.Config{Holder: cfg.InstanceName}, log)
+		go func() { defer wg.Done(); jan.Run(ctx) }()
 	}
 	if !serveWeb {
 		log.Info("fedpress worker running", "database", store.Dialect())
@@ -109,6 +115,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, serv
 	srv := handlers.New(store, fed, views, web.DirStore{Dir: filepath.Join(cfg.Data, "media")}, handlers.Config{
 		URLs: urls, MaxUploadBytes: int64(cfg.MaxUploadMB) << 20, SecureCookies: strings.HasPrefix(cfg.BaseURL, "https://"),
 		MetricsEnabled: cfg.Metrics, MetricsToken: cfg.MetricsToken, AllowPrivatePeers: cfg.AllowPrivatePeers, Version: version, Registry: reg,
+		TrustedProxies: cfg.trustedProxies,
 	}, log)
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true

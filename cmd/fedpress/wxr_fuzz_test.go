@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"math/rand/v2"
 	"os"
+	"path/filepath"
 	"testing"
 )
 
@@ -76,4 +77,57 @@ func TestParseWXRMutations(t *testing.T) {
 			return nil
 		}})
 	}
+}
+
+// FuzzReadUpload: whatever media URL a WXR file names, the importer reads
+// nothing from outside --media-dir, through ".." or symbolic links.
+func FuzzReadUpload(f *testing.F) {
+	base := f.TempDir()
+	uploads, outside := filepath.Join(base, "uploads"), filepath.Join(base, "outside")
+	secret := []byte("SECRET-OUTSIDE-THE-UPLOADS")
+	for _, d := range []string{filepath.Join(uploads, "2012", "11"), outside} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			f.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(outside, "secret.jpg"), secret, 0o600); err != nil {
+		f.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(uploads, "2012", "11", "inside.jpg"), []byte("INSIDE"), 0o600); err != nil {
+		f.Fatal(err)
+	}
+	for link, target := range map[string]string{
+		filepath.Join(uploads, "2012", "11", "link.jpg"): filepath.Join(outside, "secret.jpg"),
+		filepath.Join(uploads, "2012", "rel.jpg"):        filepath.Join("..", "..", "outside", "secret.jpg"),
+		filepath.Join(uploads, "out"):                    outside,
+	} {
+		if err := os.Symlink(target, link); err != nil {
+			f.Fatal(err)
+		}
+	}
+	for _, s := range []string{
+		"http://asiadesk.example.org/wp-content/uploads/2012/11/inside.jpg",
+		"http://asiadesk.example.org/wp-content/uploads/2012/11/link.jpg",
+		"/wp-content/uploads/2012/rel.jpg",
+		"/wp-content/uploads/out/secret.jpg",
+		"/wp-content/uploads/../../outside/secret.jpg",
+		"/wp-content/uploads/%2e%2e/outside/secret.jpg",
+		"/wp-content/uploads/2012/11/..%2f..%2f..%2foutside/secret.jpg",
+	} {
+		f.Add(s)
+	}
+	im := &wxrImporter{hosts: map[string]bool{"asiadesk.example.org": true}, opt: wxrOptions{MediaDir: uploads}}
+	f.Fuzz(func(t *testing.T, u string) {
+		rel, ok := im.uploadPath(u)
+		if !ok {
+			return
+		}
+		data, found, err := im.readUpload(rel)
+		if err != nil {
+			return
+		}
+		if found && bytes.Equal(data, secret) {
+			t.Fatalf("%q (→ %q) read a file outside the uploads folder", u, rel)
+		}
+	})
 }

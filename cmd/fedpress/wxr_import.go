@@ -296,27 +296,53 @@ func cleanUploadPath(p string) (string, bool) {
 }
 
 // readUpload finds rel in --media-dir, which may be the uploads folder
-// itself, or a folder holding uploads/ or wp-content/uploads/.
+// itself, or a folder holding uploads/ or wp-content/uploads/. Files are
+// opened through os.Root: a path or symbolic link leading out of the
+// folder (a link to /etc/passwd or to the data folder planted among the
+// uploads) is refused, not read.
 func (im *wxrImporter) readUpload(rel string) ([]byte, bool, error) {
 	if im.opt.MediaDir == "" {
 		return nil, false, nil
 	}
+	root, err := os.OpenRoot(im.opt.MediaDir)
+	if err != nil {
+		return nil, false, fmt.Errorf("--media-dir: %w", err)
+	}
+	defer root.Close()
 	for _, prefix := range []string{"", "uploads", filepath.Join("wp-content", "uploads")} {
-		p := filepath.Join(im.opt.MediaDir, prefix, filepath.FromSlash(rel))
-		st, err := os.Stat(p)
-		if err != nil || !st.Mode().IsRegular() {
-			continue
-		}
-		if st.Size() > maxUploadFile {
-			return nil, false, nil // too large to be an article image: keep the link
-		}
-		data, err := os.ReadFile(p)
+		p := filepath.Join(prefix, filepath.FromSlash(rel))
+		data, ok, err := readRegular(root, p)
 		if err != nil {
-			return nil, false, fmt.Errorf("read %s: %w", p, err)
+			return nil, false, fmt.Errorf("read %s: %w", filepath.Join(im.opt.MediaDir, p), err)
 		}
-		return data, true, nil
+		if ok {
+			return data, true, nil
+		}
 	}
 	return nil, false, nil
+}
+
+// readRegular reads a regular file of at most maxUploadFile bytes inside
+// root; ok is false when there is none (missing, a folder, too large to be
+// an article image, or outside root).
+func readRegular(root *os.Root, p string) (data []byte, ok bool, err error) {
+	f, err := root.Open(p)
+	if err != nil {
+		return nil, false, nil
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil || !st.Mode().IsRegular() || st.Size() > maxUploadFile {
+		return nil, false, nil
+	}
+	data, err = io.ReadAll(io.LimitReader(f, maxUploadFile+1))
+	if err != nil {
+		return nil, false, err
+	}
+	if len(data) > maxUploadFile {
+		return nil, false, nil
+	}
+	return data, true, nil
 }
 
 // localMedia stores an image from --media-dir under its content hash (the

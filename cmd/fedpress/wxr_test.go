@@ -610,3 +610,97 @@ func TestImportWXRCommand(t *testing.T) {
 		t.Errorf("damaged file: %v", err)
 	}
 }
+
+// TestImportWXRRefusesLinksOutOfMediaDir: a symbolic link among the
+// uploads that leads out of --media-dir (to a file, or a folder) is not
+// followed: the image stays a link to the old site. A link that stays
+// inside the folder is fine.
+func TestImportWXRRefusesLinksOutOfMediaDir(t *testing.T) {
+	jpeg, err := os.ReadFile(filepath.Join(wxrUploads, "2012", "11", "talks-ulaanbaatar.jpg"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	outside := t.TempDir() // stands for /etc, or the data folder
+	if err := os.MkdirAll(filepath.Join(outside, "11"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{filepath.Join(outside, "secret.jpg"), filepath.Join(outside, "11", "talks-ulaanbaatar.jpg")} {
+		if err := os.WriteFile(p, jpeg, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := []struct {
+		name  string
+		build func(t *testing.T, uploads string)
+		local bool
+	}{
+		{"a file linked to outside", func(t *testing.T, uploads string) {
+			mkdir(t, filepath.Join(uploads, "2012", "11"))
+			symlink(t, filepath.Join(outside, "secret.jpg"), filepath.Join(uploads, "2012", "11", "talks-ulaanbaatar.jpg"))
+		}, false},
+		{"a relative link climbing out", func(t *testing.T, uploads string) {
+			mkdir(t, filepath.Join(uploads, "2012", "11"))
+			rel, err := filepath.Rel(filepath.Join(uploads, "2012", "11"), filepath.Join(outside, "secret.jpg"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			symlink(t, rel, filepath.Join(uploads, "2012", "11", "talks-ulaanbaatar.jpg"))
+		}, false},
+		{"a folder linked to outside", func(t *testing.T, uploads string) {
+			symlink(t, outside, filepath.Join(uploads, "2012"))
+		}, false},
+		{"wp-content/uploads linked to outside", func(t *testing.T, uploads string) {
+			mkdir(t, filepath.Join(uploads, "wp-content"))
+			mkdir(t, filepath.Join(outside, "up", "2012", "11"))
+			if err := os.WriteFile(filepath.Join(outside, "up", "2012", "11", "talks-ulaanbaatar.jpg"), jpeg, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			symlink(t, filepath.Join(outside, "up"), filepath.Join(uploads, "wp-content", "uploads"))
+		}, false},
+		{"a link inside the folder", func(t *testing.T, uploads string) {
+			mkdir(t, filepath.Join(uploads, "2012", "11"))
+			if err := os.WriteFile(filepath.Join(uploads, "original.jpg"), jpeg, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			symlink(t, filepath.Join("..", "..", "original.jpg"), filepath.Join(uploads, "2012", "11", "talks-ulaanbaatar.jpg"))
+		}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ctx := context.Background()
+			uploads := t.TempDir()
+			tt.build(t, uploads)
+			s := modelstest.SQLite(t)
+			opt, media := wxrTestOptions(t, uploads)
+			if _, err := importWXR(ctx, s, fromBytes(readFixture(t)), opt); err != nil {
+				t.Fatal(err)
+			}
+			a, err := s.ArticleBySlug(ctx, dprkSlug)
+			if err != nil {
+				t.Fatal(err)
+			}
+			files, err := os.ReadDir(media)
+			if err != nil {
+				t.Fatal(err)
+			}
+			local := strings.Contains(a.HTML, "/media/")
+			if local != tt.local || (len(files) > 0) != tt.local {
+				t.Fatalf("imported locally: %v (want %v); media folder %d files\n%s", local, tt.local, len(files), a.HTML)
+			}
+		})
+	}
+}
+
+func mkdir(t *testing.T, p string) {
+	t.Helper()
+	if err := os.MkdirAll(p, 0o700); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func symlink(t *testing.T, target, link string) {
+	t.Helper()
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -19,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
@@ -146,6 +147,7 @@ type tab struct {
 	mu         sync.Mutex
 	dialogs    []string // "alert: message", every JavaScript dialog that opened
 	exceptions []string // uncaught exceptions, for failure messages
+	csp        []string // Content-Security-Policy violations the console reported
 }
 
 // newBrowser starts a headless Chromium of its own (fresh profile) and
@@ -213,6 +215,13 @@ func watch(t *testing.T, name string, ctx context.Context) *tab {
 			b.mu.Unlock()
 			accept := ev.Type == page.DialogTypeBeforeunload
 			go chromedp.Call(ctx, page.HandleJavaScriptDialog, page.HandleJavaScriptDialogParams{Accept: accept})
+		case *cdplog.EventEntryAdded:
+			// Chromium reports what the page's policy refused on the console.
+			if e := ev.Entry; e != nil && strings.Contains(e.Text, "Content Security Policy") {
+				b.mu.Lock()
+				b.csp = append(b.csp, fmt.Sprintf("%s: %s", e.URL, e.Text))
+				b.mu.Unlock()
+			}
 		case *runtime.EventExceptionThrown:
 			if d := ev.ExceptionDetails; d != nil {
 				text := d.Text
@@ -235,6 +244,12 @@ func (b *tab) dialogList() []string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return append([]string(nil), b.dialogs...)
+}
+
+func (b *tab) cspList() []string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return append([]string(nil), b.csp...)
 }
 
 func (b *tab) exceptionList() []string {

@@ -436,7 +436,32 @@ func TestBrowserWritePublishComment(t *testing.T) {
 		}
 	})
 
+	s.run("content-security-policy", []string{"setup"}, func(t *testing.T) {
+		// The console does report violations of the pages' policy: an
+		// inline script added to a page is refused and reported.
+		c := reader.incognito("csp-canary")
+		if status, err := c.open(srv.base + "/"); err != nil || status != 200 {
+			t.Fatalf("GET /: %d, %v", status, err)
+		}
+		if err := c.do(chromedp.Evaluate[chromedp.Void](`(() => { const s = document.createElement("script"); s.textContent = "window.__inline = 1"; document.head.appendChild(s); })()`)); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(10 * time.Second)
+		for len(c.cspList()) == 0 && time.Now().Before(deadline) {
+			time.Sleep(50 * time.Millisecond)
+		}
+		if len(c.cspList()) == 0 {
+			t.Fatal("an inline script ran or went unreported: the page has no working Content-Security-Policy")
+		}
+		if ran, _ := eval[bool](c, `window.__inline === 1`); ran {
+			t.Fatal("the inline script ran")
+		}
+	})
+
 	for _, b := range []*tab{author, reader} {
+		if v := b.cspList(); len(v) > 0 {
+			t.Errorf("%s browser: the pages broke their own Content-Security-Policy: %q", b.name, v)
+		}
 		if d := b.dialogList(); len(d) > 0 {
 			t.Errorf("%s browser: unexpected JavaScript dialogs: %q", b.name, d)
 		}

@@ -197,6 +197,9 @@ type Blog struct {
 	procs   []*Proc
 }
 
+// MetricsToken is the bearer token of every process's /metrics.
+const MetricsToken = "bench-metrics-token"
+
 // Author is the username of the author every Blog has.
 const Author = "alice"
 
@@ -411,7 +414,7 @@ func (b *Blog) Start(kind string, extra ...string) (*Proc, error) {
 			break
 		}
 	}
-	args := append([]string{"--addr", addr}, extra...)
+	args := append([]string{"--addr", addr, "--metrics-token", MetricsToken}, extra...)
 	line := b.Command([]string{kind}, args...)
 	name := fmt.Sprintf("%s-%d", kind, len(b.procs)+1)
 	p := &Proc{Name: name, LogPath: filepath.Join(b.Dir, b.Backend+"-"+name+".log")}
