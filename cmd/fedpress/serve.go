@@ -21,7 +21,7 @@ import (
 
 	"fedpress/federation"
 	"fedpress/handlers"
-	"fedpress/janitor"
+	"fedpress/jobs"
 	"fedpress/web"
 )
 
@@ -78,7 +78,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, serv
 				log.Error("workers stopped", "err", err)
 			}
 		}()
-		jan := janitor.New(store, web.DirStore{Dir: filepath.Join(cfg.Data, "media")}, janitor.Config{Holder: cfg.InstanceName}, log)
+		jan := jobs.NewJanitor(store, web.DirStore{Dir: filepath.Join(cfg.Data, "media")}, jobs.JanitorConfig{Holder: cfg.InstanceName}, log)
 		go func() { defer wg.Done(); jan.Run(ctx) }()
 	}
 	if !serveWeb {

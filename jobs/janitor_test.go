@@ -1,4 +1,4 @@
-package janitor
+package jobs
 
 import (
 	"bytes"
@@ -39,7 +39,7 @@ func TestPurgesExpiredSessions(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		res := New(s, nil, Config{Now: func() time.Time { return now }}, quietLog()).Pass(ctx)
+		res := NewJanitor(s, nil, JanitorConfig{Now: func() time.Time { return now }}, quietLog()).Pass(ctx)
 		if res.Sessions != 2 {
 			t.Fatalf("purged %d sessions, want 2", res.Sessions)
 		}
@@ -90,7 +90,7 @@ func TestRemovesOrphanMedia(t *testing.T) {
 			t.Fatal(err)
 		}
 		var log bytes.Buffer
-		j := New(s, media, Config{Now: func() time.Time { return now }}, slog.New(slog.NewTextHandler(&log, nil)))
+		j := NewJanitor(s, media, JanitorConfig{Now: func() time.Time { return now }}, slog.New(slog.NewTextHandler(&log, nil)))
 		if res := j.Pass(ctx); res.MediaFiles != 2 {
 			t.Fatalf("removed %d media files, want 2", res.MediaFiles)
 		}
@@ -181,11 +181,11 @@ func TestPurgesFinishedDeliveries(t *testing.T) {
 		}
 		all := remaining()
 		// Recent rows stay.
-		if res := New(s, nil, Config{}, quietLog()).Pass(ctx); res.Deliveries != 0 {
+		if res := NewJanitor(s, nil, JanitorConfig{}, quietLog()).Pass(ctx); res.Deliveries != 0 {
 			t.Fatalf("purged %d recent rows", res.Deliveries)
 		}
 		later := func() time.Time { return now.Add(DefaultDeliveryAge + time.Hour) }
-		if res := New(s, nil, Config{Now: later}, quietLog()).Pass(ctx); res.Deliveries != 2 {
+		if res := NewJanitor(s, nil, JanitorConfig{Now: later}, quietLog()).Pass(ctx); res.Deliveries != 2 {
 			t.Fatalf("purged %d rows, want 2 (of %q)", res.Deliveries, all)
 		}
 		want := []string{"https://blog.test/accept/3", "https://blog.test/create/1", "https://blog.test/reply/1"}
@@ -213,7 +213,7 @@ func TestRunPassesAtStartUnderTheLease(t *testing.T) {
 		if ok, err := s.AcquireLease(ctx, lease, "other", now, time.Hour); err != nil || !ok {
 			t.Fatalf("lease %v %v", ok, err)
 		}
-		other := New(s, nil, Config{Holder: "me"}, quietLog())
+		other := NewJanitor(s, nil, JanitorConfig{Holder: "me"}, quietLog())
 		other.tick(ctx)
 		if _, _, err := s.SessionByHash(ctx, "old", now.Add(-2*time.Hour)); err != nil {
 			t.Fatalf("purged without the lease: %v", err)
@@ -222,7 +222,7 @@ func TestRunPassesAtStartUnderTheLease(t *testing.T) {
 			t.Fatal(err)
 		}
 		done := make(chan struct{})
-		go func() { defer close(done); New(s, nil, Config{Holder: "me"}, quietLog()).Run(ctx) }()
+		go func() { defer close(done); NewJanitor(s, nil, JanitorConfig{Holder: "me"}, quietLog()).Run(ctx) }()
 		deadline := time.Now().Add(10 * time.Second)
 		for {
 			_, _, err := s.SessionByHash(ctx, "old", now.Add(-2*time.Hour))

@@ -1,11 +1,12 @@
-// Package janitor removes what nobody needs any more, periodically: expired
+// Package jobs holds periodic housekeeping that is not ActivityPub (DESIGN.md's
+// "small jobs/"). The janitor removes what nobody needs any more: expired
 // login sessions, media files without a media row (left by a process that
 // died between writing an image and recording it, as `fedpress post` or an
 // upload can), unfinished uploads, and old finished delivery rows that
 // nothing reads. It runs beside the background workers (`fedpress serve`
 // without --no-worker, and `fedpress worker`); with several processes on one
 // database a lease lets one of them do it.
-package janitor
+package jobs
 
 import (
 	"context"
@@ -23,7 +24,7 @@ import (
 // lease names the janitor's job lease.
 const lease = "janitor"
 
-// Defaults of Config.
+// Defaults of JanitorConfig.
 const (
 	DefaultEvery       = time.Hour
 	DefaultMediaGrace  = 24 * time.Hour
@@ -36,8 +37,8 @@ type Media interface {
 	RemoveStored(f web.StoredFile) error
 }
 
-// Config tunes the janitor; zero fields take the defaults.
-type Config struct {
+// JanitorConfig tunes the janitor; zero fields take the defaults.
+type JanitorConfig struct {
 	Every time.Duration // time between passes
 	// MediaGrace spares files younger than this: their row may be in a
 	// transaction not committed yet (a long WXR import writes files first).
@@ -55,13 +56,13 @@ type Config struct {
 type Janitor struct {
 	store *models.Store
 	media Media // nil: no media folder to clean
-	cfg   Config
+	cfg   JanitorConfig
 	log   *slog.Logger
 	now   func() time.Time
 }
 
 // New builds a janitor.
-func New(store *models.Store, media Media, cfg Config, log *slog.Logger) *Janitor {
+func NewJanitor(store *models.Store, media Media, cfg JanitorConfig, log *slog.Logger) *Janitor {
 	if cfg.Every <= 0 {
 		cfg.Every = DefaultEvery
 	}
