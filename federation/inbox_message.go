@@ -16,23 +16,24 @@ func (s *Service) acceptMessage(ctx context.Context, run *inboxRun, note *inNote
 	if vis := visibility(note.To, note.Cc, run.actor.Followers); vis == "public" || vis == "unlisted" {
 		return "", false, nil
 	}
-	addressed := false
+	addressee := ""
 	for _, uri := range append(append([]string{}, note.To...), note.Cc...) {
 		name, err := s.localUsernameOf(ctx, uri, run.batch.settings)
 		if err != nil {
 			return "", false, err
 		}
-		if addressed = name != ""; addressed {
+		if addressee = name; addressee != "" {
 			break
 		}
 	}
-	if !addressed {
+	if addressee == "" {
 		return "", false, nil
 	}
 	in, err := s.commentFrom(ctx, run, note, run.actor, 0, nil)
 	if err != nil {
 		return "", false, err
 	}
+	in.LocalActor = addressee
 	in.ActivityURI = run.act.ID
 	created, err := s.store.CreateInteraction(ctx, in)
 	if err != nil {

@@ -38,7 +38,13 @@ func (s *Service) MessageAnswerSaved(ctx context.Context, interactionID uint) er
 	if inbox == "" {
 		return fmt.Errorf("federate answer %d: %s has no inbox", in.ID, to.URI)
 	}
-	actor := s.cfg.URLs.Actor(in.LocalAuthor.Username)
+	// The answer comes from the actor the message named (GoToSocial drops
+	// a reply to a direct message from anyone it was not addressed to).
+	signAs := in.LocalAuthor.Username
+	if in.LocalActor != "" {
+		signAs = in.LocalActor
+	}
+	actor := s.cfg.URLs.Actor(signAs)
 	note, err := s.messageAnswerNote(in, actor, *parent.ObjectURI, to)
 	if err != nil {
 		return err
@@ -52,7 +58,7 @@ func (s *Service) MessageAnswerSaved(ctx context.Context, interactionID uint) er
 	if in.ArticleID != 0 {
 		o.ArticleID = &in.ArticleID
 	}
-	return s.enqueueDoc(ctx, act, in.LocalAuthor.Username, []string{inbox}, o)
+	return s.enqueueDoc(ctx, act, signAs, []string{inbox}, o)
 }
 
 // messageAnswerNote is the answer as a Note to the sender alone.

@@ -28,9 +28,23 @@ func (s *Server) messageReply(c echo.Context) error {
 		return s.adminErrorBack(c, http.StatusBadRequest, err.Error(), "/admin/messages/")
 	}
 	user := currentUser(c)
+	// Answer as the actor the conversation is held with (the blog, when
+	// the message was sent to it); a private reply on an article is the
+	// author's to answer.
+	as := user.Username
+	if parent.ArticleID == 0 {
+		held, err := s.Store.MessageLocalActor(ctx, parent.ID)
+		if err != nil {
+			return fmt.Errorf("answer to message %d: %w", parent.ID, err)
+		}
+		if held != "" {
+			as = held
+		}
+	}
 	pid := parent.ID
 	in := &models.Interaction{
-		ArticleID: parent.ArticleID, ParentID: &pid, Kind: models.KindComment, Source: models.SourceLocal,
+		LocalActor: as,
+		ArticleID:  parent.ArticleID, ParentID: &pid, Kind: models.KindComment, Source: models.SourceLocal,
 		Status: models.StatusPrivate, LocalAuthorID: &user.ID, AuthorName: user.Name,
 		AuthorURL: s.Cfg.URLs.Profile(user.Username), Content: html, Visibility: "direct",
 		InReplyTo: *parent.ObjectURI, PublishedAt: s.Now(),

@@ -121,7 +121,16 @@ func TestMessageAnswerIsPrivate(t *testing.T) {
 				t.Fatalf("answer stored as %+v", answer)
 			}
 
-			// Queued once, for alice's own inbox, from eve, to alice alone.
+			// Queued once, for alice's own inbox, to alice alone: from the blog,
+			// which the message named (GoToSocial drops an answer from anyone
+			// else), or from eve for a private reply on her blog's article.
+			as := "eve"
+			if !tt.withArticle {
+				as = "blog"
+			}
+			if answer.LocalActor != as {
+				t.Errorf("answer held as %q, want %q", answer.LocalActor, as)
+			}
 			ds, err := ts.Store.ListDeliveries(ctx, "")
 			if err != nil {
 				t.Fatal(err)
@@ -130,7 +139,7 @@ func TestMessageAnswerIsPrivate(t *testing.T) {
 				t.Fatalf("%d deliveries queued, want 1: %+v", len(ds), ds)
 			}
 			d := ds[0]
-			if d.Kind != "Create" || d.SignAs != "eve" || d.Inbox != "http://localhost:8080/users/alice/inbox" ||
+			if d.Kind != "Create" || d.SignAs != as || d.Inbox != "http://localhost:8080/users/alice/inbox" ||
 				d.InteractionID == nil || *d.InteractionID != answer.ID {
 				t.Fatalf("delivery %s signed as %q to %s for %v", d.Kind, d.SignAs, d.Inbox, d.InteractionID)
 			}
@@ -146,8 +155,8 @@ func TestMessageAnswerIsPrivate(t *testing.T) {
 				}
 				return slices.Equal(l, []any{gtsAlice})
 			}
-			if act["actor"] != "http://"+gtsHost+"/users/eve" || !onlyAlice(act["to"]) || !onlyAlice(note["to"]) ||
-				note["attributedTo"] != "http://"+gtsHost+"/users/eve" || note["inReplyTo"] != gtsDM || note["type"] != "Note" {
+			if act["actor"] != "http://"+gtsHost+"/users/"+as || !onlyAlice(act["to"]) || !onlyAlice(note["to"]) ||
+				note["attributedTo"] != "http://"+gtsHost+"/users/"+as || note["inReplyTo"] != gtsDM || note["type"] != "Note" {
 				t.Errorf("answer activity: %s", d.Body)
 			}
 			for _, doc := range []map[string]any{act, note} {

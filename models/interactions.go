@@ -53,6 +53,29 @@ func (s *Store) InteractionByID(ctx context.Context, id uint) (*Interaction, err
 	return &in, nil
 }
 
+// MessageLocalActor is the local actor a private conversation with no
+// article is held as: the nearest LocalActor up the thread from id (the
+// actor the direct message named, or our last answer was sent as), or ""
+// when none is recorded.
+func (s *Store) MessageLocalActor(ctx context.Context, id uint) (string, error) {
+	seen := map[uint]bool{}
+	for id != 0 && !seen[id] && len(seen) < 100 {
+		seen[id] = true
+		var in Interaction
+		if err := s.q(ctx).Select("id", "parent_id", "local_actor").First(&in, id).Error; err != nil {
+			return "", notFound(err, fmt.Sprintf("thread of interaction %d", id))
+		}
+		if in.LocalActor != "" {
+			return in.LocalActor, nil
+		}
+		if in.ParentID == nil {
+			break
+		}
+		id = *in.ParentID
+	}
+	return "", nil
+}
+
 // InteractionByObjectURI finds an interaction by its remote object id.
 func (s *Store) InteractionByObjectURI(ctx context.Context, uri string) (*Interaction, error) {
 	var in Interaction

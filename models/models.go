@@ -201,6 +201,10 @@ type Interaction struct {
 	// StampedAt is when a quote got its QuoteAuthorization (FEP-044f); nil
 	// for quotes that never asked and for every other kind.
 	StampedAt *time.Time
+	// LocalActor is the local actor (username; the blog's or an author's) a
+	// direct message named, or an answer to one was sent as: a server shows
+	// an answer only from someone the message was addressed to.
+	LocalActor string `gorm:"size:64"`
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }
