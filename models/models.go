@@ -205,8 +205,8 @@ type Interaction struct {
 	// direct message named, or an answer to one was sent as: a server shows
 	// an answer only from someone the message was addressed to.
 	LocalActor string `gorm:"size:64"`
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
 }
 
 // Attachment is a media attachment on a remote reply.
