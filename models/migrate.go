@@ -50,6 +50,7 @@ func migrations() []migration {
 			return tx.Migrator().AddColumn(&Settings{}, "SkipLinkNotifications")
 		}},
 		{6, "account roles and article edits", migrateRoles},
+		{12, "full-text search index", migrateSearch},
 	}
 }
 
