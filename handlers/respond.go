@@ -16,6 +16,7 @@ var noSlashPrefixes = []string{
 	"/users/", "/articles/", "/comments/", "/activities/", "/.well-known/", "/nodeinfo/",
 	"/actor", "/inbox", "/media/", "/static/", "/healthz", "/readyz", "/metrics", "/setup",
 	"/authorize_interaction", "/interact", "/xmlrpc", "/webmention", "/admin/login",
+	"/search", // /search?q=, as readers and WordPress themes write it
 }
 
 // trailingSlashSkipper decides which requests the add-slash redirect skips.
