@@ -203,6 +203,9 @@ func migrateSearch(tx *gorm.DB) error {
 			`CREATE INDEX IF NOT EXISTS article_search_document ON article_search USING GIN (document)`,
 		}
 	}
+	// Filled from scratch, so that running again (a restored database, a
+	// schema_migrations row lost) leaves one entry per article.
+	stmts = append(stmts, "DELETE FROM article_search")
 	for _, st := range stmts {
 		if err := tx.Exec(st).Error; err != nil {
 			return fmt.Errorf("create search index: %w", err)

@@ -207,13 +207,28 @@ func TestMigrateSearch(t *testing.T) {
 			if err != nil {
 				t.Fatalf("migrate to v12: %v", err)
 			}
-			defer s.Close()
-			for _, q := range []string{"kept words", "archive", "old"} {
-				hits, total, err := s.SearchArticles(ctx, models.SearchQuery{Text: q, Now: now, Page: 1, PerPage: 10})
-				if err != nil || total != 2 || len(hits) != 2 {
-					t.Errorf("search %q after the migration: %v %d %v", q, hitSlugs(hits), total, err)
+			check := func(when string) {
+				t.Helper()
+				for _, q := range []string{"kept words", "archive", "old"} {
+					hits, total, err := s.SearchArticles(ctx, models.SearchQuery{Text: q, Now: now, Page: 1, PerPage: 10})
+					if err != nil || total != 2 || len(hits) != 2 {
+						t.Errorf("search %q %s: %v %d %v", q, when, hitSlugs(hits), total, err)
+					}
 				}
 			}
+			check("after the migration")
+			s.Close()
+
+			// Run again over a full index: still one entry per article.
+			if err := raw.Exec("DELETE FROM schema_migrations WHERE version >= 12").Error; err != nil {
+				t.Fatal(err)
+			}
+			s, err = models.Open(ctx, opt)
+			if err != nil {
+				t.Fatalf("migrate to v12 again: %v", err)
+			}
+			defer s.Close()
+			check("after a second run")
 		})
 	}
 }
