@@ -2,6 +2,7 @@ package models_test
 
 import (
 	"context"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
@@ -229,6 +230,49 @@ func TestMigrateSearch(t *testing.T) {
 			}
 			defer s.Close()
 			check("after a second run")
+		})
+	}
+}
+
+// BenchmarkSearchArticles searches a blog of 2,000 articles of about 300
+// words: one page of ten hits with highlighted excerpts.
+func BenchmarkSearchArticles(b *testing.B) {
+	for _, backend := range []string{"sqlite", "postgres"} {
+		b.Run(backend, func(b *testing.B) {
+			var s *models.Store
+			if backend == "sqlite" {
+				s = modelstest.SQLite(b)
+			} else {
+				s = modelstest.Postgres(b)
+			}
+			ctx := context.Background()
+			au := &models.Author{Username: "alice", Name: "Alice", PasswordHash: "x", PrivateKeyPEM: "k", PublicKeyPEM: "p"}
+			if err := s.CreateAuthor(ctx, au); err != nil {
+				b.Fatal(err)
+			}
+			words := strings.Fields("harbour storm boats wall coast village market rain wind sea ferry island bridge school council road")
+			now := time.Now().UTC()
+			start := time.Now()
+			for i := 0; i < 2000; i++ {
+				var body strings.Builder
+				for j := 0; j < 300; j++ {
+					body.WriteString(words[(i*7+j*j)%len(words)] + " ")
+				}
+				at := now.Add(-time.Duration(i) * time.Hour)
+				if _, err := s.SaveArticle(ctx, 0, models.ArticleInput{Title: fmt.Sprintf("Report %d on the %s", i, words[i%len(words)]),
+					Slug: fmt.Sprintf("report-%d", i), HTML: "<p>" + body.String() + "</p>", Status: models.StatusPublished,
+					PublishedAt: &at, AuthorID: au.ID, Tags: []string{words[i%5]}}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.Logf("%s: 2,000 articles saved (and indexed) in %s", backend, time.Since(start).Round(time.Millisecond))
+			b.ResetTimer()
+			for i := 0; i < b.N; i++ {
+				q := []string{"harbour", "storm wall", `"ferry island"`, "council"}[i%4]
+				if _, total, err := s.SearchArticles(ctx, models.SearchQuery{Text: q, Now: now, Page: 1, PerPage: 10}); err != nil || total == 0 {
+					b.Fatalf("search %q: %d %v", q, total, err)
+				}
+			}
 		})
 	}
 }
