@@ -16,7 +16,6 @@ var noSlashPrefixes = []string{
 	"/users/", "/articles/", "/comments/", "/activities/", "/.well-known/", "/nodeinfo/",
 	"/actor", "/inbox", "/media/", "/static/", "/healthz", "/readyz", "/metrics", "/setup",
 	"/authorize_interaction", "/interact", "/xmlrpc", "/webmention", "/admin/login",
-	"/search", // /search?q=, as readers and WordPress themes write it
 }
 
 // trailingSlashSkipper decides which requests the add-slash redirect skips.
@@ -26,6 +25,9 @@ func trailingSlashSkipper(c echo.Context) bool {
 		return true
 	}
 	p := r.URL.Path
+	if p == "/search" { // the search form's address, /search?q=
+		return true
+	}
 	for _, pre := range noSlashPrefixes {
 		if strings.HasPrefix(p, pre) {
 			return true

@@ -47,7 +47,6 @@ func (s *Server) Routes(e *echo.Echo) {
 	// use (wordpress_redirect.go); per-tag and per-author feeds.
 	e.GET("/search", s.searchShow, cached)
 	e.GET("/search/", s.searchShow, cached)
-	e.GET("/search/:q", s.searchRedirect)
 	e.GET("/search/:q/", s.searchRedirect)
 	e.GET("/feed/", s.wpFeedRedirect)
 	e.GET("/feed/:kind/", s.wpFeedRedirect)

@@ -29,6 +29,9 @@ func TestWordPressAddresses(t *testing.T) {
 	jt := f.author("j_tanaka")
 	f.article(jt, "tanaka", "Tanaka writes", "Hello.", time.Date(2012, 9, 1, 9, 0, 0, 0, time.UTC), "News")
 	f.article(jt, "tanaka-2", "Tanaka again", "Hello again.", time.Date(2012, 9, 2, 9, 0, 0, 0, time.UTC))
+	for _, slug := range []string{"searching-the-coast", "feedback", "pages-of-history", "authors-note", "categorized", "page", "feed"} {
+		f.article(jt, slug, "About "+slug, "Shells.", time.Date(2012, 11, 3, 9, 0, 0, 0, time.UTC))
+	}
 
 	for _, tc := range []struct {
 		path     string
@@ -59,7 +62,16 @@ func TestWordPressAddresses(t *testing.T) {
 		{"/?s=news&paged=2", 301, "/search?q=news&page=2"},
 		{"/page/2/?s=news", 301, "/search?q=news&page=2"},
 		{"/search/storm+coast/", 301, "/search?q=storm+coast"},
-		{"/search/storm%20coast", 301, "/search?q=storm+coast"},
+		{"/search/storm+coast", 301, "/search/storm+coast/"},
+		{"/search/storm%20coast/", 301, "/search?q=storm+coast"},
+		// A WordPress /slug/ permalink that starts like a route.
+		{"/searching-the-coast", 301, "/searching-the-coast/"},
+		{"/searching-the-coast/", 301, "/2012/11/searching-the-coast/"},
+		{"/feedback/", 301, "/2012/11/feedback/"},
+		{"/pages-of-history/", 301, "/2012/11/pages-of-history/"},
+		{"/authors-note/", 301, "/2012/11/authors-note/"},
+		{"/categorized/", 301, "/2012/11/categorized/"},
+		{"/page/", 301, "/2012/11/page/"},
 		// Categories become tags.
 		{"/category/news/", 301, "/tag/news/"},
 		{"/category/news", 301, "/category/news/"},
