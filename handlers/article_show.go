@@ -266,8 +266,16 @@ func (s *Server) renderArticle(c echo.Context, a *models.Article, status int, fo
 				p.Meta["og:image:alt"] = alt
 				p.Meta["twitter:image:alt"] = alt
 			}
+			if w, h := s.mediaSize(a.Media, img); w > 0 && h > 0 {
+				p.Meta["og:image:width"] = strconv.Itoa(w)
+				p.Meta["og:image:height"] = strconv.Itoa(h)
+			}
 		}
 	}
+	// Mastodon credits the author on link previews; rel=me ties the page
+	// to the author's profiles.
+	p.Creator = "@" + a.Author.Username + "@" + s.Cfg.URLs.Host()
+	p.Me = append([]string{s.Cfg.URLs.Profile(a.Author.Username)}, fieldURLs(a.Author.Fields)...)
 	h := c.Response().Header()
 	h.Set("X-Pingback", s.Cfg.URLs.Abs("/xmlrpc"))
 	h.Add("Link", "<"+s.Cfg.URLs.Abs("/webmention")+`>; rel="webmention"`)

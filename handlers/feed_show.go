@@ -118,17 +118,30 @@ type atomText struct {
 
 // feedRSS is /feed.xml: the newest articles with their full HTML.
 func (s *Server) feedRSS(c echo.Context) error {
-	st, arts, err := s.feedArticles(c)
+	st, arts, err := s.feedArticles(c, models.ArticleQuery{})
 	if err != nil {
 		return err
 	}
+	return s.writeArticlesRSS(c, st, feedChannel{
+		Title: st.Title, Link: "/", Self: "/feed.xml", Description: st.Tagline,
+	}, arts)
+}
+
+// feedChannel is what differs between the article feeds: the blog's, a
+// tag's, an author's. Link and Self are paths.
+type feedChannel struct {
+	Title, Link, Self, Description string
+}
+
+// writeArticlesRSS sends arts as an RSS feed.
+func (s *Server) writeArticlesRSS(c echo.Context, st *models.Settings, ch feedChannel, arts []models.Article) error {
 	base := s.Cfg.URLs.Base.String()
 	doc := rssDoc{
 		Version: "2.0", NSContent: "http://purl.org/rss/1.0/modules/content/",
 		NSDC: "http://purl.org/dc/elements/1.1/", NSAtom: "http://www.w3.org/2005/Atom",
 		Channel: rssChannel{
-			Title: st.Title, Link: base + "/", Description: st.Tagline, Language: st.Language,
-			Self:      atomLink{Href: s.Cfg.URLs.Abs("/feed.xml"), Rel: "self", Type: "application/rss+xml"},
+			Title: ch.Title, Link: s.Cfg.URLs.Abs(ch.Link), Description: ch.Description, Language: st.Language,
+			Self:      atomLink{Href: s.Cfg.URLs.Abs(ch.Self), Rel: "self", Type: "application/rss+xml"},
 			Generator: "fedpress",
 		},
 	}
@@ -154,7 +167,7 @@ func (s *Server) feedRSS(c echo.Context) error {
 
 // feedAtom is /atom.xml, the same articles as Atom.
 func (s *Server) feedAtom(c echo.Context) error {
-	st, arts, err := s.feedArticles(c)
+	st, arts, err := s.feedArticles(c, models.ArticleQuery{})
 	if err != nil {
 		return err
 	}
@@ -245,14 +258,16 @@ func (s *Server) feedComments(c echo.Context) error {
 	return s.writeXML(c, "application/rss+xml; charset=utf-8", doc)
 }
 
-// feedArticles loads the settings and the newest visible articles.
-func (s *Server) feedArticles(c echo.Context) (*models.Settings, []models.Article, error) {
+// feedArticles loads the settings and the newest visible articles matching
+// q (all of them for a zero q).
+func (s *Server) feedArticles(c echo.Context, q models.ArticleQuery) (*models.Settings, []models.Article, error) {
 	ctx := c.Request().Context()
 	st, err := s.Store.GetSettings(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	arts, _, err := s.Store.ListVisible(ctx, models.ArticleQuery{Now: s.Now(), Page: 1, PerPage: feedSize})
+	q.Now, q.Page, q.PerPage = s.Now(), 1, feedSize
+	arts, _, err := s.Store.ListVisible(ctx, q)
 	if err != nil {
 		return nil, nil, fmt.Errorf("feed articles: %w", err)
 	}

@@ -16,6 +16,9 @@ func (s *Server) homeShow(c echo.Context) error {
 	if p := c.QueryParam("p"); p != "" {
 		return s.legacyPostRedirect(c, p)
 	}
+	if target := wpQueryTarget(c); target != "" {
+		return c.Redirect(http.StatusMovedPermanently, target)
+	}
 	page, err := pageParam(c)
 	if err != nil {
 		return err

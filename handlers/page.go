@@ -26,7 +26,20 @@ type Page struct {
 	CSRF         string
 	Flash        string
 	Meta         map[string]string // OpenGraph / Twitter card properties
-	Data         any
+	// Feeds are this page's own feeds (a tag's, an author's), advertised
+	// beside the blog's.
+	Feeds []FeedLink
+	// Me are rel="me" links: the profiles of whoever this page is by.
+	Me []string
+	// Creator is the fediverse handle credited on link previews
+	// (fediverse:creator), for article pages.
+	Creator string
+	Data    any
+}
+
+// FeedLink is one <link rel="alternate"> to a feed.
+type FeedLink struct {
+	Title, Href string
 }
 
 type ctxKey string
@@ -63,6 +76,9 @@ func (s *Server) newPage(c echo.Context, title string, data any) (*Page, error) 
 		Site: st, BaseURL: s.Cfg.URLs.Base.String(), Host: s.Cfg.URLs.Host(),
 		Title: title, Months: months, User: currentUser(c), Data: data,
 		Canonical: s.Cfg.URLs.Abs(c.Request().URL.Path), Meta: map[string]string{},
+	}
+	if st.BlogUsername != "" {
+		p.Me = []string{s.Cfg.URLs.Profile(st.BlogUsername)}
 	}
 	if sess := currentSession(c); sess != nil {
 		p.CSRF = sess.CSRFToken

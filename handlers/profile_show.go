@@ -42,6 +42,7 @@ func (s *Server) profileShow(c echo.Context) error {
 	}
 	v := &profileView{Username: username, Handle: "@" + username + "@" + s.Cfg.URLs.Host(), ActorID: s.Cfg.URLs.Actor(username)}
 	q := models.ArticleQuery{}
+	var author *models.Author
 	if username == st.BlogUsername && username != "" {
 		v.IsBlog = true
 		v.Name = st.BlogName
@@ -56,6 +57,7 @@ func (s *Server) profileShow(c echo.Context) error {
 		if err != nil {
 			return err
 		}
+		author = a
 		q.AuthorID = a.ID
 		v.Name = a.Name
 		v.Avatar, v.Header = mediaURL(a.AvatarPath), mediaURL(a.HeaderPath)
@@ -76,6 +78,10 @@ func (s *Server) profileShow(c echo.Context) error {
 		return err
 	}
 	p.AlternateAS2 = s.Cfg.URLs.Actor(username)
+	if !v.IsBlog {
+		p.Feeds = []FeedLink{{Title: "Articles by " + v.Name, Href: authorFeedPath(username)}}
+		p.Me = fieldURLs(author.Fields)
+	}
 	p.Description = web.Excerpt(string(v.Bio), 40)
 	if p.Description == "" {
 		p.Description = "Articles by " + v.Name + ". Follow " + v.Handle + " from the fediverse."

@@ -140,12 +140,14 @@ func articleExcerpt(a *models.Article, words int) string {
 func profilePath(username string) string { return "/@" + username + "/" }
 
 // renderList renders a listing page with rel=prev/next and a canonical URL
-// that keeps the page number. An empty description uses the tagline.
-func (s *Server) renderList(c echo.Context, page, title, description string, v *listView) error {
+// that keeps the page number. An empty description uses the tagline; feeds
+// are the listing's own feeds.
+func (s *Server) renderList(c echo.Context, page, title, description string, v *listView, feeds ...FeedLink) error {
 	p, err := s.newPage(c, title, v)
 	if err != nil {
 		return err
 	}
+	p.Feeds = feeds
 	if description == "" {
 		description = p.Site.Tagline
 	}

@@ -25,6 +25,9 @@ func trailingSlashSkipper(c echo.Context) bool {
 		return true
 	}
 	p := r.URL.Path
+	if p == "/search" { // the search form's address, /search?q=
+		return true
+	}
 	for _, pre := range noSlashPrefixes {
 		if strings.HasPrefix(p, pre) {
 			return true

@@ -43,6 +43,23 @@ func (s *Server) Routes(e *echo.Echo) {
 	e.GET("/sitemap.xml", s.sitemapShow, cached)
 	e.GET("/robots.txt", s.robotsShow)
 	e.GET("/media/:name", s.mediaShow)
+
+	// Search, and the addresses WordPress readers and feed readers already
+	// use (wordpress_redirect.go); per-tag and per-author feeds.
+	e.GET("/search", s.searchShow, cached)
+	e.GET("/search/", s.searchShow, cached)
+	e.GET("/search/:q/", s.searchRedirect)
+	e.GET("/feed/", s.wpFeedRedirect)
+	e.GET("/feed/:kind/", s.wpFeedRedirect)
+	e.GET("/comments/feed", s.wpFeedRedirect)
+	e.GET("/comments/feed/", s.wpFeedRedirect)
+	e.GET("/page/:n/", s.wpPageRedirect)
+	e.GET("/tag/:slug/page/:n/", s.wpPageRedirect)
+	e.GET("/tag/:slug/feed/", s.tagFeedShow, cached)
+	e.GET("/category/*", s.categoryRedirect)
+	e.GET("/author/:name/", s.authorRedirect)
+	e.GET("/author/:name/page/:n/", s.wpPageRedirect)
+	e.GET("/author/:name/feed/", s.authorFeedShow, cached)
 	e.GET("/static/*", s.staticShow)
 
 	// First-run setup and the admin area.

@@ -32,5 +32,6 @@ func (s *Server) tagShow(c echo.Context) error {
 		return notFoundf("tag %q: no visible articles", tag.Slug)
 	}
 	v.Heading = "Tag Archives: " + tag.Name
-	return s.renderList(c, "site/archive", tag.Name, "Articles tagged “"+tag.Name+"”.", v)
+	feed := FeedLink{Title: tag.Name + " Tag Feed", Href: tagFeedPath(tag.Slug)}
+	return s.renderList(c, "site/archive", tag.Name, "Articles tagged “"+tag.Name+"”.", v, feed)
 }

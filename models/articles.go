@@ -98,6 +98,9 @@ func (s *Store) SaveArticle(ctx context.Context, id uint, in ArticleInput) (*Art
 		if err := tx.q(ctx).Model(&a).Association("Tags").Replace(tags); err != nil {
 			return fmt.Errorf("set tags of article %d: %w", a.ID, err)
 		}
+		if err := tx.indexArticle(ctx, &a, tags); err != nil {
+			return err
+		}
 		var media []Media
 		if len(in.MediaIDs) > 0 {
 			if err := tx.q(ctx).Where("id IN ?", in.MediaIDs).Find(&media).Error; err != nil {
@@ -313,6 +316,9 @@ func (s *Store) DeleteArticleBy(ctx context.Context, id, by uint, now time.Time)
 		}
 		if res.RowsAffected == 0 {
 			return fmt.Errorf("delete article %d: %w", id, ErrNotFound)
+		}
+		if err := tx.unindexArticle(ctx, id); err != nil {
+			return err
 		}
 		return tx.recordEdit(ctx, id, by, EditDeleted)
 	})

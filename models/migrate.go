@@ -67,6 +67,7 @@ func migrations() []migration {
 			}
 			return tx.Migrator().AddColumn(&Interaction{}, "StampedAt")
 		}},
+		{12, "full-text search index", migrateSearch},
 		{16, "interactions: the local actor a direct message names", func(tx *gorm.DB) error {
 			if tx.Migrator().HasColumn(&Interaction{}, "LocalActor") {
 				return nil // created by v1 from the current struct

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -187,4 +188,31 @@ func (s *Store) importedArticle(ctx context.Context, wpID int, slug string) (*Ar
 		return nil, fmt.Errorf("imported article %d %q: %w", wpID, slug, err)
 	}
 	return &a, nil
+}
+
+// WXRUsername makes a fedpress username (a-z, 0-9, _; at most 30) from a
+// WordPress login: "J.Tanaka" → "j_tanaka". A reserved name ("admin", the
+// usual WordPress login) gets a "_wp" suffix; an empty one becomes
+// "wp_author".
+func WXRUsername(login, blogUsername string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(strings.TrimSpace(login)) {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
+			b.WriteRune(r)
+		case b.Len() > 0 && !strings.HasSuffix(b.String(), "_"):
+			b.WriteByte('_')
+		}
+	}
+	u := strings.Trim(b.String(), "_")
+	if len(u) > 27 {
+		u = strings.Trim(u[:27], "_")
+	}
+	if u == "" {
+		u = "wp_author"
+	}
+	if ValidUsername(u, blogUsername) != nil {
+		u += "_wp"
+	}
+	return u
 }

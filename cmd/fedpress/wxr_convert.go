@@ -220,29 +220,8 @@ func wxrCommentKind(typ string) string {
 	return models.KindComment
 }
 
-// wxrUsername makes a fedpress username (a-z, 0-9, _; at most 30) from a
-// WordPress login: "J.Tanaka" → "j_tanaka". A reserved name ("admin", the
-// usual WordPress login) gets a "_wp" suffix; an empty one becomes
-// "wp_author".
+// wxrUsername makes a fedpress username from a WordPress login (see
+// models.WXRUsername; the reading side maps /author/login/ the same way).
 func wxrUsername(login, blogUsername string) string {
-	var b strings.Builder
-	for _, r := range strings.ToLower(strings.TrimSpace(login)) {
-		switch {
-		case r >= 'a' && r <= 'z', r >= '0' && r <= '9':
-			b.WriteRune(r)
-		case b.Len() > 0 && !strings.HasSuffix(b.String(), "_"):
-			b.WriteByte('_')
-		}
-	}
-	u := strings.Trim(b.String(), "_")
-	if len(u) > 27 {
-		u = strings.Trim(u[:27], "_")
-	}
-	if u == "" {
-		u = "wp_author"
-	}
-	if models.ValidUsername(u, blogUsername) != nil {
-		u += "_wp"
-	}
-	return u
+	return models.WXRUsername(login, blogUsername)
 }

@@ -408,6 +408,39 @@ func TestBrowserWritePublishComment(t *testing.T) {
 		t.Errorf("/feed.xml has no item %q → %s:\n%s", title, srv.base+permalink, testproc.Excerpt(body, 3000))
 	})
 
+	s.run("search", []string{"write-and-publish"}, func(t *testing.T) {
+		if status, err := reader.open(srv.base + "/"); err != nil || status != 200 {
+			t.Fatalf("GET /: %d, %v", status, err)
+		}
+		status, err := reader.submit(
+			chromedp.SendKeys(chromedp.ID("search-q"), "buuz dumplings"),
+			chromedp.Click(chromedp.CSS(`form.search-form button[type=submit]`)),
+		)
+		if err != nil || status != 200 {
+			t.Fatalf("search from the sidebar: status %d, %v; now at %s\n%s", status, err, reader.location(), reader.text())
+		}
+		if loc := reader.location(); !strings.Contains(loc, "/search?q=buuz+dumplings") {
+			t.Errorf("the search form led to %s, want /search?q=buuz+dumplings", loc)
+		}
+		type result struct{ Href, Marks string }
+		found, err := eval[[]result](reader, `Array.from(document.querySelectorAll("article.search-result")).map(a => ({
+			href: a.querySelector(".entry-title a").getAttribute("href"),
+			marks: Array.from(a.querySelectorAll("mark")).map(m => m.textContent.toLowerCase()).join(" ")}))`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(found) != 1 || found[0].Href != permalink || !strings.Contains(found[0].Marks, "dumplings") || !strings.Contains(found[0].Marks, "buuz") {
+			t.Errorf("search results %+v, want %s with “dumplings” and “buuz” marked\n%s", found, permalink, reader.html("main"))
+		}
+		// WordPress's search address leads to the same page.
+		if status, err := reader.open(srv.base + "/?s=buuz"); err != nil || status != 200 {
+			t.Fatalf("GET /?s=buuz: %d, %v", status, err)
+		}
+		if n, _ := eval[int](reader, `document.querySelectorAll("article.search-result").length`); n != 1 || !strings.Contains(reader.location(), "/search?q=buuz") {
+			t.Errorf("/?s=buuz: at %s with %d results", reader.location(), n)
+		}
+	})
+
 	s.run("screenshot", []string{"write-and-publish"}, func(t *testing.T) {
 		if status, err := reader.open(srv.base + permalink + "#comments"); err != nil || status != 200 {
 			t.Fatalf("GET %s: %d, %v", permalink, status, err)
