@@ -38,11 +38,30 @@ func LineDiff(old, new string, context int) []DiffLine {
 	if old == new {
 		return nil
 	}
-	dmp := diffmatchpatch.New()
-	a, b, lines := dmp.DiffLinesToRunes(old, new)
-	diffs := dmp.DiffCharsToLines(dmp.DiffMainRunes(a, b, false), lines)
+	// Each distinct line becomes one rune and the library diffs the runes.
+	// (Its own DiffLinesToRunes writes line numbers as digits and commas,
+	// which its character diff then splits apart.)
+	var lines []string
+	ids := map[string]rune{}
+	encode := func(text string) []rune {
+		var out []rune
+		for _, l := range strings.SplitAfter(text, "\n") {
+			if l == "" {
+				continue
+			}
+			r, ok := ids[l]
+			if !ok {
+				r = lineRune(len(lines))
+				ids[l] = r
+				lines = append(lines, l)
+			}
+			out = append(out, r)
+		}
+		return out
+	}
+	a, b := encode(old), encode(new)
 	var all []DiffLine
-	for _, d := range diffs {
+	for _, d := range diffmatchpatch.New().DiffMainRunes(a, b, false) {
 		kind := DiffSame
 		switch d.Type {
 		case diffmatchpatch.DiffInsert:
@@ -50,17 +69,28 @@ func LineDiff(old, new string, context int) []DiffLine {
 		case diffmatchpatch.DiffDelete:
 			kind = DiffRemoved
 		}
-		for _, l := range splitLines(d.Text) {
-			all = append(all, DiffLine{Kind: kind, Text: l})
+		for _, r := range d.Text {
+			all = append(all, DiffLine{Kind: kind, Text: strings.TrimSuffix(lines[runeLine(r)], "\n")})
 		}
 	}
 	return trimContext(all, context)
 }
 
-// splitLines splits text after each newline, without an empty last line.
-func splitLines(text string) []string {
-	text = strings.TrimSuffix(text, "\n")
-	return strings.Split(text, "\n")
+// lineRune and runeLine number lines with runes that survive a trip
+// through a string: from 1, around the surrogate range.
+func lineRune(i int) rune {
+	r := rune(i + 1)
+	if r >= 0xD800 {
+		r += 0x800
+	}
+	return r
+}
+
+func runeLine(r rune) int {
+	if r >= 0xE000 {
+		r -= 0x800
+	}
+	return int(r) - 1
 }
 
 // trimContext keeps the changed lines and up to context unchanged lines
