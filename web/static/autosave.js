@@ -17,8 +17,9 @@
     status.classList.toggle("error", !!isError);
   }
 
+  // The attribute, not form.action: the buttons named "action" shadow it.
   function isNew() {
-    return /\/admin\/articles$/.test(new URL(form.action, location.href).pathname);
+    return /\/admin\/articles$/.test(form.getAttribute("action"));
   }
 
   function hasText() {
@@ -49,13 +50,15 @@
       headers: { "Accept": "application/json", "X-CSRF-Token": csrf ? csrf.value : "" }
     }).then(function (res) {
       return res.json().catch(function () {
-        return { error: "Not saved automatically (the server answered " + res.status + ")." };
+        return { error: res.status === 403 ?
+          "Not saved automatically: you may have been logged out. Log in again in another tab, then keep writing here." :
+          "Not saved automatically: the server had a problem. Keep this page open." };
       });
     }).then(function (data) {
       if (data.error) { changed = true; say(data.error, true); return; }
       if (isNew() && data.action) {
         // The new article exists now: later saves and the buttons update it.
-        form.action = data.action;
+        form.setAttribute("action", data.action);
         form.setAttribute("data-autosave", data.autosave_url);
         var back = document.querySelector("input[name=return_to]");
         if (back) back.value = data.edit_url;
