@@ -94,6 +94,8 @@ func flashText(code string) string {
 		return "Article updated."
 	case "scheduled":
 		return "Article scheduled."
+	case "restored":
+		return "Revision restored. The version it replaced is kept in the revisions."
 	case "deleted":
 		return "Article deleted."
 	case "uploaded":

@@ -76,8 +76,12 @@ func TestArticleCreate(t *testing.T) {
 			form: url.Values{"title": {"Whatever"}, "slug": {"Custom Slug!"}, "body": {"x"}, "action": {"publish"}},
 		},
 		{
-			name: "same title again", msg: "published", status: models.StatusPublished, visible: true, slug: "hello-world-2",
-			form: url.Values{"title": {"Hello, World!"}, "body": {"again"}, "action": {"publish"}},
+			name: "untitled draft", msg: "draft", status: models.StatusDraft, slug: "untitled-",
+			form: url.Values{"title": {""}, "body": {"An idea"}, "action": {"draft"}},
+		},
+		{
+			name: "another untitled draft", msg: "draft", status: models.StatusDraft, slug: "untitled-",
+			form: url.Values{"body": {"Another idea"}, "action": {"draft"}},
 		},
 	}
 	for _, tt := range tests {
@@ -86,6 +90,9 @@ func TestArticleCreate(t *testing.T) {
 			a := ad.savedArticle(t, rec)
 			if got := rec.Header().Get("Location"); got != fmt.Sprintf("/admin/articles/%d/edit/?msg=%s", a.ID, tt.msg) {
 				t.Errorf("redirect %q", got)
+			}
+			if tt.slug == "untitled-" && reUntitledSlug.MatchString(a.Slug) {
+				tt.slug = a.Slug // made up
 			}
 			if a.Status != tt.status || a.Slug != tt.slug || a.AuthorID != ad.author.ID {
 				t.Errorf("saved status %q slug %q author %d", a.Status, a.Slug, a.AuthorID)
@@ -113,7 +120,9 @@ func TestArticleCreate(t *testing.T) {
 			if page.Code != http.StatusOK {
 				t.Fatalf("edit page: %d", page.Code)
 			}
-			mustContain(t, page.Body.String(), `value="`+a.Slug+`"`)
+			if a.Title != "" {
+				mustContain(t, page.Body.String(), `value="`+a.Slug+`"`)
+			}
 		})
 	}
 
@@ -134,9 +143,22 @@ func TestArticleCreateRefused(t *testing.T) {
 		form url.Values
 		body string
 	}{
-		{"no title", url.Values{"title": {" "}, "body": {"text kept"}, "action": {"publish"}}, "Give the article a title"},
+		{"no title", url.Values{"title": {" "}, "body": {"text kept"}, "action": {"publish"}}, "Give the article a title before publishing it"},
+		{"title of another article", url.Values{"title": {"Hello, World!"}, "body": {"text kept"}, "action": {"publish"}},
+			"The title makes the slug “hello-world”, which the article “Hello, World!” already uses"},
+		{"slug of another article", url.Values{"title": {"T"}, "slug": {"hello-world"}, "body": {"text kept"}, "action": {"draft"}},
+			"The slug “hello-world” is already used by the article “Hello, World!”"},
+		{"slug of a deleted article", url.Values{"title": {"T"}, "slug": {"gone"}, "body": {"text kept"}, "action": {"draft"}},
+			"The slug “gone” is already used by the deleted article “Gone”"},
+		{"slug without letters", url.Values{"title": {"T"}, "slug": {"!!"}, "body": {"text kept"}, "action": {"draft"}},
+			"The slug needs at least one letter (a to z) or digit"},
 		{"bad date", url.Values{"title": {"T"}, "body": {"text kept"}, "published_at": {"yesterday"}, "action": {"publish"}}, "not a valid date"},
 		{"no action", url.Values{"title": {"T"}, "body": {"text kept"}}, "Save draft"},
+	}
+	ad.savedArticle(t, ad.post("/admin/articles", url.Values{"title": {"Hello, World!"}, "action": {"publish"}}))
+	gone := ad.savedArticle(t, ad.post("/admin/articles", url.Values{"title": {"Gone"}, "action": {"publish"}}))
+	if err := ts.Store.DeleteArticle(context.Background(), gone.ID, ts.Now()); err != nil {
+		t.Fatal(err)
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -147,7 +169,7 @@ func TestArticleCreateRefused(t *testing.T) {
 			mustContain(t, rec.Body.String(), tt.body, ">text kept</textarea>")
 		})
 	}
-	if n, _ := ts.Store.AdminArticleCounts(context.Background(), ts.Now(), 0); n.All != 0 {
+	if n, _ := ts.Store.AdminArticleCounts(context.Background(), ts.Now(), 0); n.All != 1 {
 		t.Errorf("%d articles saved", n.All)
 	}
 }

@@ -2,8 +2,12 @@ package handlers
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/http"
+	"regexp"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -45,6 +49,9 @@ func readArticleForm(c echo.Context) articleForm {
 // articles have no Markdown: their HTML is shown, which Markdown keeps.
 func formFromArticle(a *models.Article) articleForm {
 	f := articleForm{Title: a.Title, Slug: a.Slug, Summary: a.Summary, Body: a.Markdown, Pinned: a.Pinned}
+	if reUntitledSlug.MatchString(a.Slug) {
+		f.Slug = "" // made up for an untitled draft: the title will make it
+	}
 	if f.Body == "" && a.Format == "html" {
 		f.Body = a.HTML
 	}
@@ -52,7 +59,7 @@ func formFromArticle(a *models.Article) articleForm {
 	for i, t := range a.Tags {
 		names[i] = t.Name
 	}
-	f.Tags = strings.Join(names, ", ")
+	f.Tags = joinTags(names)
 	if a.PublishedAt != nil {
 		f.PublishedAt = a.PublishedAt.UTC().Format(dateInputLayout)
 	}
@@ -91,6 +98,9 @@ func (f articleForm) tagNames() []string {
 	return out
 }
 
+// joinTags is the tags field holding names.
+func joinTags(names []string) string { return strings.Join(names, ", ") }
+
 // renderArticleBody renders markdown as saved, with the sizes of the
 // uploads it shows, and returns those uploads.
 func (s *Server) renderArticleBody(ctx context.Context, markdown string) (string, []models.Media, error) {
@@ -117,7 +127,9 @@ func (s *Server) renderArticleBody(ctx context.Context, markdown string) (string
 // author can fix come back as messages, with a nil article; err is for
 // everything else. The caller has checked that user may edit article id;
 // the article stays its author's, user is recorded as its last editor.
-func (s *Server) saveArticle(ctx context.Context, id uint, f articleForm, user *models.Author) (a *models.Article, msg string, problems []string, err error) {
+// An autosave saves a draft like "Save draft" but never reports a slug
+// made from the title that another article uses: it keeps the slug it had.
+func (s *Server) saveArticle(ctx context.Context, id uint, f articleForm, user *models.Author, autosave bool) (a *models.Article, msg string, problems []string, err error) {
 	var old *models.Article
 	if id != 0 {
 		a, err := s.Store.ArticleByID(ctx, id)
@@ -129,9 +141,10 @@ func (s *Server) saveArticle(ctx context.Context, id uint, f articleForm, user *
 		}
 		old = a
 	}
-	if f.Title == "" {
-		problems = append(problems, "Give the article a title.")
-	} else if utf8.RuneCountInString(f.Title) > 500 {
+	switch {
+	case f.Title == "" && f.Action == "publish":
+		problems = append(problems, "Give the article a title before publishing it (drafts may stay untitled).")
+	case utf8.RuneCountInString(f.Title) > 500:
 		problems = append(problems, "Titles can have at most 500 characters.")
 	}
 	if f.Action != "draft" && f.Action != "publish" {
@@ -148,7 +161,7 @@ func (s *Server) saveArticle(ctx context.Context, id uint, f articleForm, user *
 	in := models.ArticleInput{
 		Title: f.Title, Summary: f.Summary, Markdown: f.Body, Format: "markdown",
 		Tags: f.tagNames(), Pinned: f.Pinned, AuthorID: user.ID, PublishedAt: published,
-		EditorID: user.ID,
+		EditorID: user.ID, Autosave: autosave,
 	}
 	if old != nil { // what the editor does not show stays as it was
 		in.AuthorID, in.Language, in.Imported, in.WPPostID = old.AuthorID, old.Language, old.Imported, old.WPPostID
@@ -161,20 +174,14 @@ func (s *Server) saveArticle(ctx context.Context, id uint, f articleForm, user *
 			in.PublishedAt = &now
 		}
 	}
-
-	// The slug stays unless the author changed it: links to the article
-	// keep working after a title fix.
-	if old != nil && f.Slug == old.Slug {
-		in.Slug = old.Slug
-	} else {
-		base := f.Slug
-		if base == "" {
-			base = f.Title
-		}
-		if in.Slug, err = s.Store.UniqueSlug(ctx, web.Slugify(base), id); err != nil {
-			return nil, "", nil, err
-		}
+	slug, problem, err := s.chooseSlug(ctx, old, f, autosave)
+	if err != nil {
+		return nil, "", nil, err
 	}
+	if problem != "" {
+		return nil, "", []string{problem}, nil
+	}
+	in.Slug = slug
 
 	html, media, err := s.renderArticleBody(ctx, f.Body)
 	if err != nil {
@@ -188,7 +195,7 @@ func (s *Server) saveArticle(ctx context.Context, id uint, f articleForm, user *
 	a, err = s.Store.SaveArticle(ctx, id, in)
 	if err != nil {
 		if models.IsDuplicate(err) { // another save took the slug meanwhile
-			return nil, "", []string{fmt.Sprintf("The slug %q was just taken; save again to get another.", in.Slug)}, nil
+			return nil, "", []string{fmt.Sprintf("Another article has just taken the slug “%s”: choose another one.", in.Slug)}, nil
 		}
 		return nil, "", nil, err
 	}
@@ -200,6 +207,97 @@ func (s *Server) saveArticle(ctx context.Context, id uint, f articleForm, user *
 		}
 	}
 	return a, savedMsg(old, a, s.Now()), nil, nil
+}
+
+// reUntitledSlug is the slug of a draft saved without a title.
+var reUntitledSlug = regexp.MustCompile(`^untitled-[0-9a-f]{8}$`)
+
+// slugFollowsTitle reports whether old's slug is still made from its title:
+// a draft never given a date whose slug nobody typed. Its slug follows the
+// title until it is published, as WordPress does, so that an untitled
+// draft does not keep a placeholder address.
+func slugFollowsTitle(old *models.Article) bool {
+	return old.Status == models.StatusDraft && old.PublishedAt == nil &&
+		(old.Slug == web.Slugify(old.Title) || reUntitledSlug.MatchString(old.Slug))
+}
+
+// chooseSlug is the slug to save f with (old is nil for a new article). A
+// slug another article uses is a problem to report, never changed behind
+// the author's back; only a draft without a title gets a made-up one.
+func (s *Server) chooseSlug(ctx context.Context, old *models.Article, f articleForm, autosave bool) (slug, problem string, err error) {
+	typed := f.Slug != "" && (old == nil || f.Slug != old.Slug)
+	switch {
+	case typed:
+		if slug = web.SlugOf(f.Slug); slug == "" {
+			return "", "The slug needs at least one letter (a to z) or digit.", nil
+		}
+	case old != nil && f.Slug != "" && !slugFollowsTitle(old):
+		// Unchanged: links to the article keep working after a title fix.
+		return old.Slug, "", nil
+	default:
+		slug = web.SlugOf(f.Title)
+	}
+	switch {
+	case slug == "" && old != nil:
+		return old.Slug, "", nil
+	case f.Title == "" && !typed: // an untitled draft
+		return s.untitledSlug(ctx)
+	case slug == "":
+		// A title in a script slugs cannot spell: no slug was chosen, so a
+		// number may tell it apart; the author may type a better one.
+		slug, err = s.Store.UniqueSlug(ctx, "article", 0)
+		return slug, "", err
+	}
+	if old != nil && slug == old.Slug {
+		return slug, "", nil
+	}
+	other, err := s.Store.SlugTakenBy(ctx, slug, idOf(old))
+	if err != nil || other == nil {
+		return slug, "", err
+	}
+	if autosave && !typed { // the author is still typing the title
+		if old != nil {
+			return old.Slug, "", nil
+		}
+		return s.untitledSlug(ctx)
+	}
+	title := "the article “" + other.Title + "”"
+	switch {
+	case other.DeletedAt != nil:
+		title = "the deleted article “" + other.Title + "”"
+	case other.Title == "":
+		title = "an untitled draft"
+	}
+	if typed {
+		return "", fmt.Sprintf("The slug “%s” is already used by %s. Choose another slug.", slug, title), nil
+	}
+	return "", fmt.Sprintf("The title makes the slug “%s”, which %s already uses. Type another slug under the title.", slug, title), nil
+}
+
+// untitledSlug is a free made-up slug for a draft without a title.
+func (s *Server) untitledSlug(ctx context.Context) (string, string, error) {
+	for range 5 {
+		b := make([]byte, 4)
+		if _, err := rand.Read(b); err != nil {
+			return "", "", fmt.Errorf("untitled slug: %w", err)
+		}
+		slug := "untitled-" + hex.EncodeToString(b)
+		other, err := s.Store.SlugTakenBy(ctx, slug, 0)
+		if err != nil {
+			return "", "", err
+		}
+		if other == nil {
+			return slug, "", nil
+		}
+	}
+	return "", "", errors.New("untitled slug: no free one found")
+}
+
+func idOf(a *models.Article) uint {
+	if a == nil {
+		return 0
+	}
+	return a.ID
 }
 
 // savedMsg is the flash code after a save; old is nil for a new article.
@@ -219,7 +317,7 @@ func savedMsg(old, a *models.Article, now time.Time) string {
 // success, the same form with its problems otherwise.
 func (s *Server) articleSaveResponse(c echo.Context, id uint, f articleForm) error {
 	ctx := c.Request().Context()
-	a, msg, problems, err := s.saveArticle(ctx, id, f, currentUser(c))
+	a, msg, problems, err := s.saveArticle(ctx, id, f, currentUser(c), false)
 	if isNotFound(err) {
 		return s.adminErrorBack(c, http.StatusNotFound, "This article does not exist (it may have been deleted).", "/admin/articles/")
 	}

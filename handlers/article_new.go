@@ -36,6 +36,13 @@ type articleFormData struct {
 	AuthorName   string
 	LastEditedBy string
 	Edits        []models.ArticleEditRow
+	// AutosaveURL is where autosave.js posts the fields; Revisions counts
+	// the article's past versions; Autosaved is when the account's
+	// autosave of this published article was made, if it holds changes
+	// that are not saved.
+	AutosaveURL string
+	Revisions   int64
+	Autosaved   *time.Time
 }
 
 // articleEditsShown is how many recent changes the editor lists.
@@ -70,10 +77,22 @@ func articleStatus(a *models.Article, now time.Time) string {
 func (s *Server) renderArticleForm(c echo.Context, status int, a *models.Article, f articleForm, problems []string) error {
 	ctx := c.Request().Context()
 	now := s.Now()
-	d := articleFormData{Form: f, Errors: problems, Action: "/admin/articles", IsNew: a == nil, MaxSize: sizeLabel(s.Cfg.MaxUploadBytes)}
+	d := articleFormData{Form: f, Errors: problems, Action: "/admin/articles", IsNew: a == nil, MaxSize: sizeLabel(s.Cfg.MaxUploadBytes),
+		AutosaveURL: "/admin/articles/autosave"}
 	when := now
 	if a != nil {
 		d.ID, d.Action = a.ID, fmt.Sprintf("/admin/articles/%d", a.ID)
+		d.AutosaveURL = d.Action + "/autosave"
+		n, err := s.Store.CountArticleRevisions(ctx, a.ID)
+		if err != nil {
+			return err
+		}
+		d.Revisions = n
+		if as, err := s.Store.LatestAutosave(ctx, a.ID, currentUser(c).ID); err != nil {
+			return err
+		} else if as != nil && as.SavedAt.After(a.UpdatedAt) {
+			d.Autosaved = &as.SavedAt
+		}
 		d.Status = articleStatus(a, now)
 		d.Imported, d.HTMLOnly = a.Imported, a.Markdown == "" && a.Format == "html"
 		if a.IsVisible(now) {
@@ -118,6 +137,9 @@ func (s *Server) renderArticleForm(c echo.Context, status int, a *models.Article
 	title, section := "New article", "new"
 	if a != nil {
 		title, section = "Edit “"+a.Title+"”", "articles"
+		if a.Title == "" {
+			title = "Edit an untitled draft"
+		}
 	}
 	return s.renderAdmin(c, status, "article_form", title, section, d)
 }

@@ -33,8 +33,8 @@ func TestArticleUpdate(t *testing.T) {
 	}{
 		{"new title keeps the slug", url.Values{"title": {"Better title"}, "slug": {"first-title"}, "body": {"v2"}, "published_at": {date}, "action": {"publish"}},
 			"first-title", "v2", "published", http.StatusOK, "updated"},
-		{"slug changed to a taken one", url.Values{"title": {"Better title"}, "slug": {"taken"}, "body": {"v3"}, "published_at": {date}, "action": {"publish"}},
-			"taken-2", "v3", "published", http.StatusMovedPermanently, "updated"},
+		{"slug changed", url.Values{"title": {"Better title"}, "slug": {"Renamed"}, "body": {"v3"}, "published_at": {date}, "action": {"publish"}},
+			"renamed", "v3", "published", http.StatusMovedPermanently, "updated"},
 		{"slug emptied: from the title", url.Values{"title": {"Better title"}, "slug": {""}, "body": {"v4"}, "published_at": {date}, "action": {"publish"}},
 			"better-title", "v4", "published", http.StatusMovedPermanently, "updated"},
 		{"back to draft", url.Values{"title": {"Better title"}, "slug": {"better-title"}, "body": {"v5"}, "published_at": {date}, "action": {"draft"}},
@@ -63,6 +63,15 @@ func TestArticleUpdate(t *testing.T) {
 			}
 			prev = got
 		})
+	}
+	// A slug another article uses is reported, the article left as it was.
+	rec := ad.post(path, url.Values{"title": {"Better title"}, "slug": {"taken"}, "body": {"v6"}, "action": {"draft"}})
+	if rec.Code != http.StatusUnprocessableEntity {
+		t.Fatalf("taken slug: status %d, want 422", rec.Code)
+	}
+	mustContain(t, rec.Body.String(), "The slug “taken” is already used by the article “Taken”", `value="taken"`, ">v6</textarea>")
+	if got, _ := ts.Store.ArticleByID(ctx, a.ID); got.Slug != "better-title" || got.Markdown != "v5" {
+		t.Errorf("after a refused slug: %q %q", got.Slug, got.Markdown)
 	}
 	if n, _ := ts.Store.AdminArticleCounts(ctx, ts.Now(), 0); n.All != 2 {
 		t.Errorf("%d articles, want 2: an edit must not add rows", n.All)

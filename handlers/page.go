@@ -8,6 +8,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"fedpress/models"
+	"fedpress/web"
 )
 
 // Page is what every HTML template receives: the site-wide parts (settings,
@@ -40,6 +41,15 @@ type Page struct {
 // FeedLink is one <link rel="alternate"> to a feed.
 type FeedLink struct {
 	Title, Href string
+}
+
+// DateStyle is the blog's time zone and date format: every page shows its
+// dates so (web.Views.Render).
+func (p *Page) DateStyle() web.DateStyle {
+	if p.Site == nil {
+		return web.DateStyle{}
+	}
+	return web.DateStyle{TimeZone: p.Site.TimeZone, Format: p.Site.DateFormat}
 }
 
 type ctxKey string

@@ -123,6 +123,21 @@ func TestRolePermissions(t *testing.T) {
 			rec := as.get(fmt.Sprintf("/admin/articles/%d/deliveries/", f.aliceArticle(models.StatusPublished).ID))
 			return rec, seen(rec)
 		}, true, true, false, true},
+		{"see the revisions of Alice's article", func(t *testing.T, as *admin) (*httptest.ResponseRecorder, func() bool) {
+			a, _ := f.aliceArticleWithRevision()
+			rec := as.get(fmt.Sprintf("/admin/articles/%d/revisions/", a.ID))
+			return rec, func() bool { return rec.Code == http.StatusOK && strings.Contains(rec.Body.String(), "Her words.") }
+		}, true, true, false, true},
+		{"restore a revision of Alice's article", func(t *testing.T, as *admin) (*httptest.ResponseRecorder, func() bool) {
+			a, rev := f.aliceArticleWithRevision()
+			rec := as.post(fmt.Sprintf("/admin/articles/%d/revisions/%d/restore", a.ID, rev.ID), nil)
+			return rec, func() bool { return f.article(a.ID).Markdown == "Her words." }
+		}, true, true, false, true},
+		{"autosave Alice's draft", func(t *testing.T, as *admin) (*httptest.ResponseRecorder, func() bool) {
+			a := f.aliceArticle(models.StatusDraft)
+			rec := as.post(fmt.Sprintf("/admin/articles/%d/autosave", a.ID), url.Values{"title": {a.Title}, "slug": {a.Slug}, "body": {"Typed."}})
+			return rec, func() bool { return f.article(a.ID).Markdown == "Typed." }
+		}, true, true, false, true},
 		{"approve a comment on Alice's article", func(t *testing.T, as *admin) (*httptest.ResponseRecorder, func() bool) {
 			in := f.pendingComment(f.aliceArticle(models.StatusPublished))
 			rec := as.post(fmt.Sprintf("/admin/comments/%d/status", in.ID), url.Values{"status": {models.StatusApproved}})

@@ -3,10 +3,12 @@ package handlers
 import (
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"fedpress/models"
+	"fedpress/web"
 )
 
 // settingsForm is the settings page's fields as typed.
@@ -18,6 +20,7 @@ type settingsForm struct {
 	NotifyLinks                           bool
 	FediModeration, ObjectType            string
 	ManuallyApprovesFollowers, Authorized bool
+	TimeZone, DateFormat                  string
 }
 
 // option is one <option> or radio choice.
@@ -37,6 +40,8 @@ type settingsData struct {
 	AvatarURL, HeaderURL, IconURL string
 	AvatarIsIcon                  bool // the blog shows the site icon as its avatar
 	MaxSize                       string
+	DateFormats []option
+	TimeZones   []string // suggestions; any IANA name is accepted
 }
 
 func settingsFormOf(st *models.Settings) settingsForm {
@@ -47,6 +52,32 @@ func settingsFormOf(st *models.Settings) settingsForm {
 		NotifyLinks:    !st.SkipLinkNotifications,
 		FediModeration: st.FediModeration, ObjectType: models.ArticleObjectType(st.ObjectType),
 		ManuallyApprovesFollowers: st.ManuallyApprovesFollowers, Authorized: st.AuthorizedFetch,
+		TimeZone: st.TimeZone, DateFormat: web.DateFormatByKey(st.DateFormat).Key,
+	}
+}
+
+// dateFormatOptions shows each date style by example, in the chosen zone.
+func dateFormatOptions(now time.Time) []option {
+	var out []option
+	for _, f := range web.DateFormats() {
+		out = append(out, option{Value: f.Key, Label: f.Date(now), Help: f.DateTime(now)})
+	}
+	return out
+}
+
+// timeZoneSuggestions are offered as the time zone field is typed.
+func timeZoneSuggestions() []string {
+	return []string{
+		"UTC", "Europe/London", "Europe/Dublin", "Europe/Lisbon", "Europe/Paris", "Europe/Berlin", "Europe/Madrid",
+		"Europe/Rome", "Europe/Amsterdam", "Europe/Brussels", "Europe/Zurich", "Europe/Vienna", "Europe/Stockholm",
+		"Europe/Warsaw", "Europe/Prague", "Europe/Athens", "Europe/Helsinki", "Europe/Kyiv", "Europe/Istanbul", "Europe/Moscow",
+		"America/New_York", "America/Toronto", "America/Chicago", "America/Denver", "America/Phoenix",
+		"America/Los_Angeles", "America/Anchorage", "America/Mexico_City", "America/Bogota", "America/Lima",
+		"America/Santiago", "America/Sao_Paulo", "America/Argentina/Buenos_Aires", "Pacific/Honolulu",
+		"Africa/Lagos", "Africa/Cairo", "Africa/Nairobi", "Africa/Johannesburg", "Asia/Jerusalem", "Asia/Dubai",
+		"Asia/Tehran", "Asia/Karachi", "Asia/Kolkata", "Asia/Dhaka", "Asia/Bangkok", "Asia/Jakarta", "Asia/Singapore",
+		"Asia/Shanghai", "Asia/Hong_Kong", "Asia/Taipei", "Asia/Manila", "Asia/Seoul", "Asia/Tokyo",
+		"Australia/Perth", "Australia/Adelaide", "Australia/Brisbane", "Australia/Sydney", "Pacific/Auckland",
 	}
 }
 
@@ -86,9 +117,13 @@ func (s *Server) renderSettings(c echo.Context, status int, f settingsForm, prob
 	if err != nil {
 		return err
 	}
+	loc, ok := web.LoadTimeZone(st.TimeZone)
+	if !ok {
+		loc = time.UTC
+	}
 	d := settingsData{Form: f, Errors: problems, Moderation: moderationOptions(), ObjectTypes: objectTypeOptions(),
 		Host: s.Cfg.URLs.Host(), Followers: n, MaxSize: sizeLabel(s.Cfg.MaxUploadBytes),
 		AvatarURL: mediaURL(st.BlogAvatarPath), HeaderURL: mediaURL(st.BlogHeaderPath), IconURL: mediaURL(st.SiteIconPath),
-		AvatarIsIcon: st.BlogAvatarPath == "" && st.SiteIconPath != ""}
+		AvatarIsIcon: st.BlogAvatarPath == "" && st.SiteIconPath != "", DateFormats: dateFormatOptions(s.Now().In(loc)), TimeZones: timeZoneSuggestions()}
 	return s.renderAdmin(c, status, "settings", "Settings", "settings", d)
 }

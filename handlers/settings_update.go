@@ -35,6 +35,7 @@ func (s *Server) settingsUpdate(c echo.Context) error {
 		NotifyLinks:    v("notify_links") != "",
 		FediModeration: v("fedi_moderation"), ObjectType: v("object_type"),
 		ManuallyApprovesFollowers: v("manually_approves_followers") != "", Authorized: v("authorized_fetch") != "",
+		TimeZone: v("time_zone"), DateFormat: v("date_format"),
 	}
 	st, err := s.Store.GetSettings(ctx)
 	if err != nil {
@@ -62,6 +63,16 @@ func (s *Server) settingsUpdate(c echo.Context) error {
 	}
 	if !oneOf(f.FediModeration, moderationOptions()) {
 		problems = append(problems, "Choose how fediverse replies are moderated.")
+	}
+	f.TimeZone = canonicalZone(f.TimeZone)
+	if f.DateFormat == "" { // a form from before the setting existed
+		f.DateFormat = web.DateFormatByKey(st.DateFormat).Key
+	}
+	if _, ok := web.LoadTimeZone(f.TimeZone); !ok || len(f.TimeZone) > 64 {
+		problems = append(problems, fmt.Sprintf("“%s” is not a time zone this server knows. Type a name such as Europe/Paris, America/New_York or Asia/Tokyo (the field suggests some), or UTC.", f.TimeZone))
+	}
+	if web.DateFormatByKey(f.DateFormat).Key != f.DateFormat {
+		problems = append(problems, "Choose how dates are shown.")
 	}
 	if !oneOf(f.ObjectType, objectTypeOptions()) {
 		problems = append(problems, "Choose how articles appear in the fediverse.")
@@ -111,6 +122,10 @@ func (s *Server) settingsUpdate(c echo.Context) error {
 	st.SkipLinkNotifications = !f.NotifyLinks
 	st.FediModeration, st.ObjectType = f.FediModeration, f.ObjectType
 	st.ManuallyApprovesFollowers, st.AuthorizedFetch = f.ManuallyApprovesFollowers, f.Authorized
+	st.TimeZone, st.DateFormat = f.TimeZone, f.DateFormat
+	if st.TimeZone == "UTC" {
+		st.TimeZone = ""
+	}
 	if err := s.Store.SaveSettings(ctx, st); err != nil {
 		return err
 	}
@@ -130,4 +145,15 @@ func oneOf(v string, opts []option) bool {
 		}
 	}
 	return false
+}
+
+// canonicalZone spells a suggested time zone as the zone database does,
+// whatever the case typed ("europe/paris" is Europe/Paris).
+func canonicalZone(name string) string {
+	for _, z := range timeZoneSuggestions() {
+		if strings.EqualFold(z, name) {
+			return z
+		}
+	}
+	return name
 }

@@ -10,7 +10,12 @@ import (
 	"unicode"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
+
+// ErrNotDraft refuses an autosave over an article readers may see: its
+// autosaves go to a revision (SaveAutosave), never over the live text.
+var ErrNotDraft = errors.New("the article is not a draft")
 
 // visible restricts a query to what readers may see at now.
 func visible(db *gorm.DB, now time.Time) *gorm.DB {
@@ -49,28 +54,52 @@ type ArticleInput struct {
 	// EditorID is the account saving: recorded as the last editor and in
 	// the article's edits. 0 (imports) records nobody.
 	EditorID uint
+	// Autosave marks the editor's automatic save of a draft: a run of them
+	// by one account keeps one revision, the version before the first.
+	Autosave bool
+	// FileKey, when set, ties the article to the Markdown file that
+	// `fedpress post` saves it from; empty leaves the current key.
+	FileKey string
 }
 
 // SaveArticle creates (a.ID == 0) or updates an article with its tags and
-// media in one transaction. The slug must be unique; use UniqueSlug first.
+// media in one transaction. The slug must be unique (see SlugTakenBy).
 // When a published article's permalink changes, the old one keeps
-// redirecting to it (see keepPermalinks).
+// redirecting to it (see keepPermalinks). Every update keeps the version it
+// replaces as a revision, in the same transaction: this is the one place
+// that does it, whoever saves (editor, autosave, restore, `fedpress post`).
 func (s *Store) SaveArticle(ctx context.Context, id uint, in ArticleInput) (*Article, error) {
 	var out Article
 	err := s.Tx(ctx, func(tx *Store) error {
 		a := Article{}
 		var was permalinkState
 		if id != 0 {
-			if err := tx.q(ctx).First(&a, id).Error; err != nil {
+			q := tx.q(ctx).Preload("Tags")
+			if tx.dialect == "postgres" {
+				// Two saves at once: the second waits, and keeps the
+				// first's version as its revision instead of losing it.
+				q = q.Clauses(clause.Locking{Strength: "UPDATE", Table: clause.Table{Name: "articles"}})
+			}
+			if err := q.First(&a, id).Error; err != nil {
 				return notFound(err, fmt.Sprintf("load article %d", id))
 			}
+			if in.Autosave && a.Status != StatusDraft {
+				return fmt.Errorf("autosave article %d: %w", id, ErrNotDraft)
+			}
 			was = permalinkStateOf(&a)
+			if err := tx.keepRevision(ctx, &a, in); err != nil {
+				return err
+			}
+			a.Tags = nil // replaced below; Save must not write the old ones back
 		}
 		a.Title, a.Slug, a.Summary, a.Markdown, a.HTML = in.Title, in.Slug, in.Summary, in.Markdown, in.HTML
 		a.Format, a.Status, a.Language, a.PublishedAt = in.Format, in.Status, in.Language, in.PublishedAt
 		a.AuthorID, a.Pinned, a.Imported, a.WPPostID = in.AuthorID, in.Pinned, in.Imported, in.WPPostID
 		if in.EditorID != 0 {
 			a.LastEditedByID = &in.EditorID
+		}
+		if in.FileKey != "" {
+			a.FileKey = &in.FileKey
 		}
 		if a.Format == "" {
 			a.Format = "markdown"
@@ -84,12 +113,24 @@ func (s *Store) SaveArticle(ctx context.Context, id uint, in ArticleInput) (*Art
 		if err := tx.keepPermalinks(ctx, &a, was); err != nil {
 			return err
 		}
-		action := EditUpdated
-		if id == 0 {
-			action = EditCreated
+		switch {
+		case id == 0:
+			if err := tx.recordEdit(ctx, a.ID, in.EditorID, EditCreated); err != nil {
+				return err
+			}
+		case in.Autosave:
+			if err := tx.recordAutosave(ctx, a.ID, in.EditorID); err != nil {
+				return err
+			}
+		default:
+			if err := tx.recordEdit(ctx, a.ID, in.EditorID, EditUpdated); err != nil {
+				return err
+			}
 		}
-		if err := tx.recordEdit(ctx, a.ID, in.EditorID, action); err != nil {
-			return err
+		if in.EditorID != 0 && !in.Autosave {
+			if err := tx.dropAutosaves(ctx, a.ID, in.EditorID); err != nil {
+				return err
+			}
 		}
 		tags, err := tx.ensureTags(ctx, in.Tags)
 		if err != nil {
@@ -180,8 +221,32 @@ func (s *Store) ArticleBySlug(ctx context.Context, slug string) (*Article, error
 	return &a, nil
 }
 
+// SlugTakenBy returns the article other than exceptID that uses slug,
+// deleted ones included, or nil when the slug is free.
+func (s *Store) SlugTakenBy(ctx context.Context, slug string, exceptID uint) (*Article, error) {
+	var as []Article
+	if err := s.q(ctx).Where("slug = ? AND id <> ?", slug, exceptID).Limit(1).Find(&as).Error; err != nil {
+		return nil, fmt.Errorf("check slug %q: %w", slug, err)
+	}
+	if len(as) == 0 {
+		return nil, nil
+	}
+	return &as[0], nil
+}
+
+// ArticleByFileKey loads the article `fedpress post` saved from the file
+// whose front matter holds key, deleted ones included.
+func (s *Store) ArticleByFileKey(ctx context.Context, key string) (*Article, error) {
+	var a Article
+	if err := s.withRelations(ctx).Where("file_key = ?", key).First(&a).Error; err != nil {
+		return nil, notFound(err, fmt.Sprintf("load article of file id %q", key))
+	}
+	return &a, nil
+}
+
 // UniqueSlug returns base, or base-2, base-3… so that no other article than
-// exceptID uses it.
+// exceptID uses it. The importer uses it; people choosing a slug are told
+// when it is taken instead (SlugTakenBy).
 func (s *Store) UniqueSlug(ctx context.Context, base string, exceptID uint) (string, error) {
 	for i := 1; i < 1000; i++ {
 		cand := base

@@ -67,6 +67,7 @@ func migrations() []migration {
 			}
 			return tx.Migrator().AddColumn(&Interaction{}, "StampedAt")
 		}},
+		{11, "article revisions, file ids, date settings", migrateRevisions},
 		{12, "full-text search index", migrateSearch},
 		{16, "interactions: the local actor a direct message names", func(tx *gorm.DB) error {
 			if tx.Migrator().HasColumn(&Interaction{}, "LocalActor") {
@@ -167,4 +168,29 @@ func migrateRoles(tx *gorm.DB) error {
 		return nil // a new blog: setup makes its first account the owner
 	}
 	return tx.Model(&Author{}).Where("id = ?", first[0].ID).Update("role", RoleOwner).Error
+}
+
+// migrateRevisions adds article revisions, the file id `fedpress post`
+// records, and the blog's time zone and date format.
+func migrateRevisions(tx *gorm.DB) error {
+	if err := tx.AutoMigrate(&ArticleRevision{}); err != nil {
+		return fmt.Errorf("create article_revisions: %w", err)
+	}
+	m := tx.Migrator()
+	for _, c := range []struct {
+		model any
+		field string
+	}{{&Article{}, "FileKey"}, {&Settings{}, "TimeZone"}, {&Settings{}, "DateFormat"}} {
+		if !m.HasColumn(c.model, c.field) { // v1 of a new database has them
+			if err := m.AddColumn(c.model, c.field); err != nil {
+				return fmt.Errorf("add %s: %w", c.field, err)
+			}
+		}
+	}
+	if !m.HasIndex(&Article{}, "FileKey") {
+		if err := m.CreateIndex(&Article{}, "FileKey"); err != nil {
+			return fmt.Errorf("index file_key: %w", err)
+		}
+	}
+	return nil
 }

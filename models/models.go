@@ -73,6 +73,11 @@ type Settings struct {
 	SetupToken                string `gorm:"size:100"` // one-time first-author token; empty once used
 	CreatedAt                 time.Time
 	UpdatedAt                 time.Time
+
+	// TimeZone (IANA name, empty for UTC) and DateFormat (a key of
+	// web.DateFormats, empty for the default) are how pages show dates.
+	TimeZone   string `gorm:"size:64"`
+	DateFormat string `gorm:"size:16"`
 }
 
 // Article is a blog post. HTML is the sanitized rendering of Markdown, kept so
@@ -106,6 +111,10 @@ type Article struct {
 	// LastEditedByID is the account that saved the article last: an editor
 	// or the owner may edit an article that stays attributed to its author.
 	LastEditedByID *uint
+	// FileKey is the `id:` in the front matter of the Markdown file that
+	// `fedpress post` saves the article from: posting that file again
+	// updates this article and no other. Nil for the others.
+	FileKey *string `gorm:"size:64;uniqueIndex"`
 }
 
 // Tag groups articles; WordPress categories become tags too.

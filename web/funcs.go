@@ -37,6 +37,7 @@ func publicFuncs() template.FuncMap {
 		"date":         FormatDate,
 		"dateTime":     FormatDateTime,
 		"rfc3339":      FormatRFC3339,
+		"timeZone":     func() string { return "UTC" }, // Views gives each date style its own
 		"monthName":    func(m int) string { return time.Month(m).String() },
 		"monthYear":    func(y, m int) string { return fmt.Sprintf("%s %d", time.Month(m), y) },
 		"plural":       Plural,

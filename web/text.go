@@ -205,11 +205,11 @@ func (p *plainWriter) String() string {
 // maxSlugLen keeps URLs readable and well under path-segment limits.
 const maxSlugLen = 80
 
-// Slugify makes a URL path segment from a title: lowercase ASCII letters
+// SlugOf makes a URL path segment from a title: lowercase ASCII letters
 // and digits separated by single hyphens. Common Latin accents are
 // transliterated (é→e, ß→ss) so titles in European languages keep their
-// words; anything else becomes a separator. Empty results become "article".
-func Slugify(s string) string {
+// words; anything else becomes a separator. It is empty when nothing is left.
+func SlugOf(s string) string {
 	var b strings.Builder
 	dash := false
 	for _, r := range strings.ToLower(s) {
@@ -243,10 +243,16 @@ func Slugify(s string) string {
 		}
 		slug = strings.Trim(cut, "-")
 	}
-	if slug == "" {
-		return "article"
-	}
 	return slug
+}
+
+// Slugify makes an ASCII slug of s: "article" when s has no letter or
+// digit that has one (SlugOf tells that case apart).
+func Slugify(s string) string {
+	if slug := SlugOf(s); slug != "" {
+		return slug
+	}
+	return "article"
 }
 
 // translit maps lowercase Latin-1 and Latin Extended-A letters to ASCII.

@@ -165,8 +165,10 @@ func writeArticleFile(path string, a *models.Article, images []frontMatterImage,
 		Author: a.Author.Username, Pinned: a.Pinned, Images: images,
 	}
 	if a.PublishedAt != nil {
-		d := a.PublishedAt.UTC()
-		fm.Date = &d
+		fm.Date = postDate(a.PublishedAt.UTC().Format(time.RFC3339))
+	}
+	if a.FileKey != nil { // posting the file again updates this article
+		fm.ID = *a.FileKey
 	}
 	for _, t := range a.Tags {
 		fm.Tags = append(fm.Tags, t.Name)

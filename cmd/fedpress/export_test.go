@@ -41,15 +41,20 @@ func postFile(t *testing.T, s *models.Store, media web.MediaStore, path string, 
 	if err != nil {
 		t.Fatal(err)
 	}
-	fm, body, err := parsePost(data)
+	fm, body, _, err := parsePost(data)
 	if err != nil {
 		t.Fatalf("%s: %v", path, err)
 	}
-	a, err := publishFile(context.Background(), s, media, filepath.Dir(path), fm, body, now)
+	res, err := publishFile(context.Background(), s, media, filepath.Dir(path), fm, body, postOptions{Now: now})
 	if err != nil {
 		t.Fatalf("post %s: %v", path, err)
 	}
-	return a
+	if res.FileID != fm.ID {
+		if err := recordFileID(path, data, res.FileID); err != nil {
+			t.Fatalf("record the id in %s: %v", path, err)
+		}
+	}
+	return res.Article
 }
 
 func addAuthors(t *testing.T, s *models.Store, names ...string) {

@@ -307,7 +307,7 @@ The talks ended on Friday.
 	if err := run(ctx, []string{"post", "--data", data, "--base-url", "https://news.example", file}, nil, &out, &errOut); err != nil {
 		t.Fatalf("post: %v %s", err, errOut.String())
 	}
-	if got := strings.TrimSpace(out.String()); got != "https://news.example/2012/11/dprk-japan-talks-in-ulan-bator-end/" {
+	if got := strings.TrimSpace(out.String()); got != "created https://news.example/2012/11/dprk-japan-talks-in-ulan-bator-end/" {
 		t.Fatalf("printed %q", got)
 	}
 	store, err := models.Open(ctx, models.Options{DataDir: data})
@@ -339,10 +339,15 @@ The talks ended on Friday.
 			t.Fatalf("front matter caption not applied: %+v", m)
 		}
 	}
-	// Posting the same slug again updates the article instead of adding one.
-	os.WriteFile(file, []byte(strings.Replace(post, "The talks ended on Friday.", "The talks ended on Friday evening.", 1)), 0o644)
+	// Posting the file again updates the article it made instead of adding one.
+	posted, _ := os.ReadFile(file)
+	os.WriteFile(file, []byte(strings.Replace(string(posted), "The talks ended on Friday.", "The talks ended on Friday evening.", 1)), 0o644)
+	out.Reset()
 	if err := run(ctx, []string{"post", "--data", data, file}, nil, &out, &errOut); err != nil {
 		t.Fatalf("second post: %v", err)
+	}
+	if !strings.HasPrefix(out.String(), "updated http://127.0.0.1:8080/2012/11/") {
+		t.Errorf("second post printed %q", out.String())
 	}
 	again, err := store.ArticleBySlug(ctx, art.Slug)
 	if err != nil || again.ID != art.ID || !strings.Contains(again.HTML, "Friday evening") {
@@ -365,10 +370,10 @@ func TestParsePost(t *testing.T) {
 		{"no front matter", "missing front matter", "", ""},
 		{"---\ntitle: x\n", "not closed", "", ""},
 		{"---\ntitle: [unclosed\n---\n", "front matter", "", ""},
-		{"---\nsummary: s\n---\n", "title is required", "", ""},
+		{"---\nsummary: s\n---\n", "a title is required", "", ""},
 	}
 	for _, tc := range tests {
-		fm, body, err := parsePost([]byte(tc.in))
+		fm, body, _, err := parsePost([]byte(tc.in))
 		if tc.wantErr != "" {
 			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 				t.Errorf("parsePost(%q) err = %v, want %q", tc.in, err, tc.wantErr)
@@ -386,7 +391,7 @@ func FuzzParsePost(f *testing.F) {
 	f.Add([]byte("---\ntitle: &a [*a, *a]\n---\n"))
 	f.Add([]byte("---\n---\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		fm, body, err := parsePost(data)
+		fm, body, _, err := parsePost(data)
 		if err == nil && strings.TrimSpace(fm.Title) == "" {
 			t.Fatalf("accepted a post without title: %q", data)
 		}

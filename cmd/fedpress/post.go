@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -15,72 +16,31 @@ import (
 	"strings"
 	"time"
 
-	"gopkg.in/yaml.v3"
-
 	"fedpress/federation"
 	"fedpress/models"
 	"fedpress/web"
 )
 
-// frontMatter is the YAML header of a Markdown file for `fedpress post`,
-// and what `fedpress export` writes (empty keys left out).
-type frontMatter struct {
-	Title   string     `yaml:"title"`
-	Slug    string     `yaml:"slug"`
-	Date    *time.Time `yaml:"date,omitempty"`
-	Tags    []string   `yaml:"tags,omitempty"`
-	Summary string     `yaml:"summary,omitempty"`
-	Draft   bool       `yaml:"draft,omitempty"`
-	Author  string     `yaml:"author,omitempty"`
-	Pinned  bool       `yaml:"pinned,omitempty"`
-	// Images gives alt text and captions to local images by path; images
-	// referenced in the body are uploaded whether listed or not.
-	Images []frontMatterImage `yaml:"images,omitempty"`
-}
-
-// frontMatterImage describes one local image of a post.
-type frontMatterImage struct {
-	Path    string `yaml:"path"`
-	Alt     string `yaml:"alt,omitempty"`
-	Caption string `yaml:"caption,omitempty"`
-}
-
-// parsePost splits a file into front matter and Markdown body.
-func parsePost(data []byte) (frontMatter, string, error) {
-	var fm frontMatter
-	text := strings.ReplaceAll(string(data), "\r\n", "\n")
-	text = strings.TrimPrefix(text, "\ufeff")
-	if !strings.HasPrefix(text, "---\n") {
-		return fm, "", errors.New("missing front matter: the file must start with a line '---'")
-	}
-	rest := text[4:]
-	end := strings.Index(rest, "\n---\n")
-	body := ""
-	switch {
-	case end >= 0:
-		body = rest[end+5:]
-	case strings.HasSuffix(rest, "\n---"):
-		end = len(rest) - 4
-	default:
-		return fm, "", errors.New("front matter is not closed by a line '---'")
-	}
-	if err := yaml.Unmarshal([]byte(rest[:end]), &fm); err != nil {
-		return fm, "", fmt.Errorf("front matter: %w", err)
-	}
-	if strings.TrimSpace(fm.Title) == "" {
-		return fm, "", errors.New("front matter: title is required")
-	}
-	return fm, body, nil
-}
-
-// cmdPost publishes (or updates, when the slug exists) a Markdown file. It
-// writes to the same database and media folder as `serve`, which may be
-// running: the running server's workers deliver what this command queues.
+// cmdPost creates an article from a Markdown file, or updates the one it
+// made before. It writes to the same database and media folder as `serve`,
+// which may be running: the running server's workers deliver what this
+// command queues.
+//
+// A file updates only the article it created: creating one writes `id:` (a
+// random key, stored with the article) into the file's front matter, and
+// posting a file with an id updates that article. A file without an id
+// whose slug another article already uses (one written in the browser, or
+// posted from another file) is refused unless --update says to update that
+// article. Each update keeps the version it replaces as a revision.
 func cmdPost(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var cfg config
 	fs := newFlagSet("fedpress post", stderr, &cfg, false)
+	update := fs.Bool("update", false, "the slug belongs to an article this file did not create: update that article (its text is kept as a revision)")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: fedpress post [flags] FILE.md\n\nFront matter (YAML): title, slug, date, tags, summary, draft, author, images (path, alt, caption).")
+		fmt.Fprintln(stderr, "usage: fedpress post [flags] FILE.md\n\n"+
+			"Front matter (YAML): title, slug, date, tags (categories are added to them), summary,\n"+
+			"draft, author, pinned, images (path, alt, caption). The first post of a file writes\n"+
+			"its article's id into the front matter; posting the file again updates that article.")
 		fs.PrintDefaults()
 	}
 	if err := parseFlags(fs, args); err != nil {
@@ -89,6 +49,10 @@ func cmdPost(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 		return err
 	}
+	// --update only counts on the command line: an environment variable
+	// must not make every post overwrite.
+	updateGiven := false
+	fs.Visit(func(f *flag.Flag) { updateGiven = updateGiven || (f.Name == "update" && *update) })
 	if fs.NArg() != 1 {
 		fs.Usage()
 		return errUsage
@@ -98,9 +62,12 @@ func cmdPost(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err != nil {
 		return fmt.Errorf("read %s: %w", file, err)
 	}
-	fm, body, err := parsePost(data)
+	fm, body, warnings, err := parsePost(data)
 	if err != nil {
 		return fmt.Errorf("%s: %w", file, err)
+	}
+	for _, w := range warnings {
+		fmt.Fprintf(stderr, "%s: %s\n", file, w)
 	}
 	if err := cfg.validate(); err != nil {
 		return err
@@ -110,9 +77,17 @@ func cmdPost(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 	defer store.Close()
-	art, err := publishFile(ctx, store, web.DirStore{Dir: filepath.Join(cfg.Data, "media")}, filepath.Dir(file), fm, body, time.Now().UTC())
+	res, err := publishFile(ctx, store, web.DirStore{Dir: filepath.Join(cfg.Data, "media")}, filepath.Dir(file), fm, body,
+		postOptions{Now: time.Now().UTC(), Update: updateGiven})
 	if err != nil {
 		return fmt.Errorf("%s: %w", file, err)
+	}
+	art := res.Article
+	if res.FileID != fm.ID {
+		if err := recordFileID(file, data, res.FileID); err != nil {
+			fmt.Fprintf(stderr, "%s: could not write the article's id into the file (%v).\n"+
+				"Add the line `id: %s` under the first '---' yourself: without it, posting the file again is refused.\n", file, err, res.FileID)
+		}
 	}
 	urls, _ := federation.NewURLs(cfg.BaseURL)
 	fed, err := federation.NewService(federation.Config{URLs: urls, AllowPrivatePeers: cfg.AllowPrivatePeers}, store, cfg.logger(stderr).With("cmd", "post"))
@@ -122,28 +97,52 @@ func cmdPost(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if err := fed.ArticleSaved(ctx, art.ID); err != nil {
 		return fmt.Errorf("federate %s: %w", art.Slug, err)
 	}
-	fmt.Fprint(stdout, postOutcome(art, urls, time.Now()))
+	what := "updated"
+	if res.Created {
+		what = "created"
+	}
+	fmt.Fprint(stdout, postOutcome(art, urls, time.Now(), what))
 	return nil
 }
 
 // postOutcome tells what `fedpress post` did. Only a live article has a
 // public URL: a draft or a scheduled article answers 404 there until it
 // goes live, so for those the admin page to preview and edit it is given.
-func postOutcome(art *models.Article, urls federation.URLs, now time.Time) string {
+// what is "created" or "updated".
+func postOutcome(art *models.Article, urls federation.URLs, now time.Time, what string) string {
 	edit := urls.Abs(fmt.Sprintf("/admin/articles/%d/edit/", art.ID))
 	switch {
 	case art.Status == models.StatusDraft:
-		return fmt.Sprintf("Draft saved, not published: %q.\nPreview and edit it at %s\nSet draft: false and post the file again to publish it.\n", art.Title, edit)
+		return fmt.Sprintf("Draft saved (%s), not published: %q.\nPreview and edit it at %s\nSet draft: false and post the file again to publish it.\n", what, art.Title, edit)
 	case art.IsScheduled(now):
-		return fmt.Sprintf("Scheduled: %q will be published on %s at %s\nPreview and edit it at %s\n",
-			art.Title, art.PublishedAt.UTC().Format("2006-01-02 15:04 MST"), urls.Abs(art.Permalink()), edit)
+		return fmt.Sprintf("Scheduled (%s): %q will be published on %s at %s\nPreview and edit it at %s\n",
+			what, art.Title, art.PublishedAt.UTC().Format("2006-01-02 15:04 MST"), urls.Abs(art.Permalink()), edit)
 	}
-	return urls.Abs(art.Permalink()) + "\n"
+	return what + " " + urls.Abs(art.Permalink()) + "\n"
+}
+
+// postOptions are what publishFile needs besides the file.
+type postOptions struct {
+	Now time.Time
+	// Update allows updating an article whose slug the file names but
+	// which the file did not create.
+	Update bool
+}
+
+// postResult is what publishFile did.
+type postResult struct {
+	Article *models.Article
+	Created bool
+	// FileID is the article's id for the file's front matter; the caller
+	// writes it into the file when it differs from what the file holds.
+	FileID string
 }
 
 // publishFile uploads the local images of body, renders it and saves the
-// article, updating the one with the same slug if there is one.
-func publishFile(ctx context.Context, store *models.Store, media web.MediaStore, dir string, fm frontMatter, body string, now time.Time) (*models.Article, error) {
+// article: the one the file's id names, or a new one (see cmdPost for
+// which articles a file may update).
+func publishFile(ctx context.Context, store *models.Store, media web.MediaStore, dir string, fm frontMatter, body string, opt postOptions) (postResult, error) {
+	var res postResult
 	var author *models.Author
 	var err error
 	if fm.Author != "" {
@@ -159,7 +158,38 @@ func publishFile(ctx context.Context, store *models.Store, media web.MediaStore,
 		}
 	}
 	if err != nil {
-		return nil, fmt.Errorf("author: %w", err)
+		return res, fmt.Errorf("author: %w", err)
+	}
+	target, err := postTarget(ctx, store, fm, opt.Update)
+	if err != nil {
+		return res, err
+	}
+	slug := fm.Slug
+	switch {
+	case slug != "":
+		slug = web.Slugify(slug)
+	case target != nil:
+		slug = target.Slug // a changed title keeps the address
+	default:
+		slug = web.Slugify(fm.Title)
+	}
+	if other, err := store.SlugTakenBy(ctx, slug, idOf(target)); err != nil {
+		return res, err
+	} else if other != nil {
+		return res, slugTakenError(slug, other, target == nil)
+	}
+
+	loc := time.UTC
+	if st, err := store.GetSettings(ctx); err == nil {
+		if l, ok := web.LoadTimeZone(st.TimeZone); ok {
+			loc = l
+		}
+	} else if !models.ErrIsNotFound(err) {
+		return res, err
+	}
+	published, err := fm.Date.Time(loc)
+	if err != nil {
+		return res, err
 	}
 	meta := map[string][2]string{}
 	for _, im := range fm.Images {
@@ -196,7 +226,7 @@ func publishFile(ctx context.Context, store *models.Store, media web.MediaStore,
 		return "/media/" + m.Path, true
 	})
 	if uploadErr != nil {
-		return nil, uploadErr
+		return res, uploadErr
 	}
 	// Images listed in front matter but not used in the body are attached too.
 	for _, im := range fm.Images {
@@ -205,43 +235,117 @@ func publishFile(ctx context.Context, store *models.Store, media web.MediaStore,
 		}
 		m, err := uploadLocalImage(ctx, store, media, dir, im.Path, author.ID, meta)
 		if err != nil {
-			return nil, err
+			return res, err
 		}
 		uploaded[m.Path] = m
 	}
 	html, mediaIDs, err := renderWithMedia(ctx, store, body)
 	if err != nil {
-		return nil, err
+		return res, err
 	}
 	for _, m := range uploaded {
 		mediaIDs = appendUnique(mediaIDs, m.ID)
 	}
-	slug := fm.Slug
-	if slug == "" {
-		slug = web.Slugify(fm.Title)
+
+	in := models.ArticleInput{
+		Title: fm.Title, Slug: slug, Summary: fm.Summary, Markdown: body, HTML: html, Format: "markdown",
+		Status: models.StatusPublished, AuthorID: author.ID, Tags: fm.allTags(), MediaIDs: mediaIDs, Pinned: fm.Pinned,
+		EditorID: author.ID, FileKey: fm.ID,
 	}
-	var id uint
-	published := fm.Date
-	if existing, err := store.ArticleBySlug(ctx, slug); err == nil {
-		id = existing.ID
+	if fm.isDraft() {
+		in.Status = models.StatusDraft
+	}
+	if target != nil {
 		if published == nil {
-			published = existing.PublishedAt
+			published = target.PublishedAt
 		}
-	} else if !models.ErrIsNotFound(err) {
-		return nil, err
+		if fm.Author == "" { // the article stays its author's unless the file names one
+			in.AuthorID = target.AuthorID
+		}
+		in.Language = target.Language
+		if in.FileKey == "" && target.FileKey != nil {
+			in.FileKey = *target.FileKey
+		}
+	}
+	if in.FileKey == "" {
+		if in.FileKey, err = newFileID(); err != nil {
+			return res, err
+		}
 	}
 	if published == nil {
-		published = &now
-	}
-	status := models.StatusPublished
-	if fm.Draft {
-		status = models.StatusDraft
+		published = &opt.Now
 	}
 	p := published.UTC()
-	return store.SaveArticle(ctx, id, models.ArticleInput{
-		Title: fm.Title, Slug: slug, Summary: fm.Summary, Markdown: body, HTML: html, Format: "markdown",
-		Status: status, PublishedAt: &p, AuthorID: author.ID, Tags: fm.Tags, MediaIDs: mediaIDs, Pinned: fm.Pinned,
-	})
+	in.PublishedAt = &p
+	a, err := store.SaveArticle(ctx, idOf(target), in)
+	if err != nil {
+		return res, err
+	}
+	return postResult{Article: a, Created: target == nil, FileID: in.FileKey}, nil
+}
+
+// postTarget is the article the file updates, nil for a new one: the one
+// its id names, else with --update the one using its slug.
+func postTarget(ctx context.Context, store *models.Store, fm frontMatter, update bool) (*models.Article, error) {
+	if fm.ID != "" {
+		a, err := store.ArticleByFileKey(ctx, fm.ID)
+		switch {
+		case err == nil && a.DeletedAt != nil:
+			return nil, fmt.Errorf("the article this file made (%q) was deleted in the blog; remove the line `id: %s` to post the file as a new article", a.Title, fm.ID)
+		case err == nil:
+			return a, nil
+		case !models.ErrIsNotFound(err):
+			return nil, err
+		}
+		// An id this blog does not know: the file comes from another blog
+		// (or an export); it makes a new article here, under its id.
+	}
+	if !update {
+		return nil, nil
+	}
+	slug := fm.Slug
+	if slug == "" {
+		slug = fm.Title
+	}
+	a, err := store.ArticleBySlug(ctx, web.Slugify(slug))
+	switch {
+	case models.ErrIsNotFound(err):
+		return nil, nil // nothing to update: --update creates it
+	case err != nil:
+		return nil, err
+	case a.DeletedAt != nil:
+		return nil, fmt.Errorf("the slug %q belongs to the deleted article %q; choose another slug", a.Slug, a.Title)
+	}
+	return a, nil
+}
+
+// slugTakenError explains why a file may not take a slug.
+func slugTakenError(slug string, other *models.Article, creating bool) error {
+	if other.DeletedAt != nil {
+		return fmt.Errorf("the slug %q belongs to the deleted article %q; set another `slug:` in the front matter", slug, other.Title)
+	}
+	if creating {
+		return fmt.Errorf("the slug %q is already used by article %d %q, which this file did not create; nothing was changed.\n"+
+			"To update that article from this file, run again with --update (its current text is kept as a revision);\n"+
+			"to post this file as another article, set another `slug:` in its front matter", slug, other.ID, other.Title)
+	}
+	return fmt.Errorf("the slug %q is already used by article %d %q; set another `slug:` in the front matter", slug, other.ID, other.Title)
+}
+
+// newFileID is a random article id for a file's front matter.
+func newFileID() (string, error) {
+	b := make([]byte, 12)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("file id: %w", err)
+	}
+	return hex.EncodeToString(b), nil
+}
+
+func idOf(a *models.Article) uint {
+	if a == nil {
+		return 0
+	}
+	return a.ID
 }
 
 func isRemoteOrMedia(src string) bool {

@@ -296,13 +296,19 @@ func (s *scenario) writePost(t *testing.T, body string) string {
 	if err := os.WriteFile(filepath.Join(s.dir, "gradient.png"), buf.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	md := "---\n" +
+	p := filepath.Join(s.dir, "post.md")
+	// The id `fedpress post` wrote into the file the first time makes the
+	// next post update that article: keep it, as an author editing the file does.
+	id := ""
+	if old, err := os.ReadFile(p); err == nil {
+		id = regexp.MustCompile(`(?m)^id: .*\n`).FindString(string(old))
+	}
+	md := "---\n" + id +
 		"title: \"" + articleTitle + "\"\n" +
 		"slug: " + articleSlug + "\n" +
 		"tags: [Fediverse, interop]\n" +
 		"summary: \"" + articleSummary + "\"\n" +
 		"---\n" + body // the image's alt text comes from the Markdown
-	p := filepath.Join(s.dir, "post.md")
 	if err := os.WriteFile(p, []byte(md), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -454,7 +460,7 @@ func (s *scenario) fetch(t *testing.T) {
 	}
 }
 
-// edit: posting the same slug again with another body sends Update.
+// edit: posting the same file again with another body sends Update.
 func (s *scenario) edit(t *testing.T) {
 	since := s.peer.lastSeq()
 	p := s.writePost(t, "Second version of the body, edited.\n\n![A small gradient](gradient.png)\n")

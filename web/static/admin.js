@@ -76,6 +76,8 @@
   document.querySelectorAll("form[data-dirty-check]").forEach(function (form) {
     var dirty = false;
     form.addEventListener("input", function () { dirty = true; });
+    // autosave.js saved a draft: nothing left to lose.
+    form.addEventListener("fedpress:saved", function () { dirty = false; });
     form.addEventListener("submit", function (e) {
       // Preview opens a new tab: the editor stays, still unsaved.
       if (!(e.submitter && e.submitter.hasAttribute("formaction"))) dirty = false;

@@ -376,8 +376,13 @@ func (b *Blog) Post(slug, markdown string) (string, time.Duration, error) {
 	if err != nil {
 		return "", d, err
 	}
+	// The last line is "created URL" (or "updated URL").
 	lines := strings.Split(strings.TrimSpace(out), "\n")
-	return strings.TrimSpace(lines[len(lines)-1]), d, nil
+	fields := strings.Fields(lines[len(lines)-1])
+	if len(fields) == 0 {
+		return "", d, fmt.Errorf("fedpress post printed no address: %q", out)
+	}
+	return fields[len(fields)-1], d, nil
 }
 
 // Store opens the installation's database from the bench process (SQLite
