@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -36,12 +35,11 @@ type config struct {
 	InstanceName      string
 }
 
-// flagSet registers the flags a command uses; common ones are always there.
+// newFlagSet registers the flags of a command that links to the blog,
+// federates or logs: the store's, --base-url, --log-*, --allow-private-peers,
+// and with server those of serve and worker.
 func newFlagSet(name string, stderr io.Writer, cfg *config, server bool) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.StringVar(&cfg.Data, "data", "./data", "data folder: SQLite database, media and keys (env FEDPRESS_DATA)")
-	fs.StringVar(&cfg.DatabaseURL, "database-url", "", "postgres://… DSN to use PostgreSQL; empty = SQLite in the data folder (env FEDPRESS_DATABASE_URL)")
+	fs := newStoreFlagSet(name, stderr, cfg)
 	fs.StringVar(&cfg.BaseURL, "base-url", "", "public URL of the blog, used in every absolute link and ActivityPub id; never change it once you have followers (env FEDPRESS_BASE_URL; default http://ADDR)")
 	fs.StringVar(&cfg.LogFormat, "log-format", "text", "log format: text or json (env FEDPRESS_LOG_FORMAT)")
 	fs.StringVar(&cfg.LogLevel, "log-level", "info", "log level: debug, info, warn, error (env FEDPRESS_LOG_LEVEL)")
@@ -60,6 +58,18 @@ func newFlagSet(name string, stderr io.Writer, cfg *config, server bool) *flag.F
 	return fs
 }
 
+// newStoreFlagSet registers only --data and --database-url, for commands
+// that only read or write the database and media: their help lists no
+// flag they would ignore.
+func newStoreFlagSet(name string, stderr io.Writer, cfg *config) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	setUsage(fs, "")
+	fs.StringVar(&cfg.Data, "data", "./data", "data folder: SQLite database, media and keys (env FEDPRESS_DATA)")
+	fs.StringVar(&cfg.DatabaseURL, "database-url", "", "postgres://… DSN to use PostgreSQL; empty = SQLite in the data folder (env FEDPRESS_DATABASE_URL)")
+	return fs
+}
+
 // parseFlags applies environment defaults, then the command line.
 func parseFlags(fs *flag.FlagSet, args []string) error {
 	var envErr error
@@ -67,27 +77,21 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 		env := "FEDPRESS_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
 		if v, ok := os.LookupEnv(env); ok && envErr == nil {
 			if err := f.Value.Set(v); err != nil {
-				envErr = fmt.Errorf("%s=%q: %w", env, v, err)
+				envErr = fmt.Errorf("%w: %s=%q is not %s (it sets --%s)", errUsage, env, v, expectedValue(f), f.Name)
 			}
 		}
 	})
 	if envErr != nil {
 		return envErr
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return fmt.Errorf("%w: %v", errUsage, err)
-	}
-	return nil
+	return parseArgs(fs, args)
 }
 
 // maxInstanceName fits the claimed_by columns.
 const maxInstanceName = 100
 
 func (c *config) validate() error {
-	if c.LogFormat != "text" && c.LogFormat != "json" {
+	if c.LogFormat != "" && c.LogFormat != "text" && c.LogFormat != "json" { // "": a command without --log-format
 		return fmt.Errorf("%w: --log-format must be text or json, not %q", errUsage, c.LogFormat)
 	}
 	if c.BaseURL == "" {

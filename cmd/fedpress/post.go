@@ -79,10 +79,7 @@ func parsePost(data []byte) (frontMatter, string, error) {
 func cmdPost(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var cfg config
 	fs := newFlagSet("fedpress post", stderr, &cfg, false)
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: fedpress post [flags] FILE.md\n\nFront matter (YAML): title, slug, date, tags, summary, draft, author, images (path, alt, caption).")
-		fs.PrintDefaults()
-	}
+	setUsage(fs, "usage: fedpress post [flags] FILE.md\n\nFront matter (YAML): title, slug, date, tags, summary, draft, author, images (path, alt, caption).")
 	if err := parseFlags(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
