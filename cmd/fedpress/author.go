@@ -70,6 +70,9 @@ func cmdAuthorAdd(ctx context.Context, args []string, stdin io.Reader, stdout, s
 	}
 	a := &models.Author{Username: u, Name: *name, Role: *role, PasswordHash: string(hash), PrivateKeyPEM: priv, PublicKeyPEM: pub}
 	if err := store.CreateAuthor(ctx, a); err != nil {
+		if models.IsDuplicate(err) {
+			return fmt.Errorf("there is already an account named %q: choose another --username", u)
+		}
 		return err
 	}
 	// The setup URL is for the first author only; a scripted one closes it.

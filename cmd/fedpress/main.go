@@ -6,10 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 )
 
 const usage = `fedpress — a federated blog server
@@ -58,9 +60,27 @@ func main() {
 var errUsage = errors.New("usage")
 
 // userMessage is what a person reads of err: without the "usage: " that
-// only marks the exit code.
+// only marks the exit code, and with the Go errors people meet most (a
+// date in the wrong shape, a missing file) said in words.
 func userMessage(err error) string {
-	return strings.TrimPrefix(err.Error(), errUsage.Error()+": ")
+	msg := strings.TrimPrefix(err.Error(), errUsage.Error()+": ")
+	var te *time.ParseError
+	if errors.As(err, &te) {
+		msg = strings.Replace(msg, te.Error(), fmt.Sprintf("the date %q is not one fedpress reads; write it as 2026-12-01T10:00:00Z (or with your offset, +01:00, instead of Z)", te.Value), 1)
+	}
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		words := pe.Err.Error()
+		switch {
+		case errors.Is(pe.Err, fs.ErrNotExist):
+			words = "no such file or folder"
+		case errors.Is(pe.Err, fs.ErrPermission):
+			words = "permission denied"
+		}
+		// "read a.md: open a.md: no such file…" → "read a.md: no such file…"
+		msg = strings.Replace(msg, pe.Error(), words, 1)
+	}
+	return msg
 }
 
 func exitCode(err error) int {
