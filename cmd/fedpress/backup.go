@@ -101,11 +101,11 @@ func emptyDir(dir string) error {
 
 func cmdBackup(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var cfg config
-	fs := newStoreFlagSet("fedpress backup", stderr, &cfg)
+	fs := newFlagSet("fedpress backup", stderr, &cfg, false)
 	setUsage(fs, "usage: fedpress backup [flags] DIR\n\n"+
 		"Writes a consistent snapshot of the SQLite database (safe while `fedpress serve`\n"+
 		"runs), a copy of the media folder and a manifest into the new folder DIR.\n"+
-		"With PostgreSQL it copies the media and prints the pg_dump command to run.")
+		"With PostgreSQL it copies the media and prints the pg_dump command to run.", storeOnly()...)
 	dir, store, err := intoNewDir(ctx, fs, args, &cfg, "backup")
 	if store == nil {
 		return err
@@ -187,12 +187,12 @@ func sqliteInfo(ctx context.Context, path string) (map[string]int64, int, error)
 
 func cmdRestore(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var cfg config
-	fs := newStoreFlagSet("fedpress restore", stderr, &cfg)
+	fs := newFlagSet("fedpress restore", stderr, &cfg, false)
 	force := fs.Bool("force", false, "replace the existing database (SQLite: the old file is kept beside it; PostgreSQL: print pg_restore --clean)")
 	setUsage(fs, "usage: fedpress restore [flags] DIR\n\n"+
 		"Brings a `fedpress backup` folder back into --data. Stop `fedpress serve` and\n"+
 		"`fedpress worker` first: the SQLite file is replaced underneath them otherwise.\n"+
-		"With PostgreSQL it copies the media and prints the pg_restore command to run.")
+		"With PostgreSQL it copies the media and prints the pg_restore command to run.", storeOnly()...)
 	dir, err := oneDirArg(fs, args)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {

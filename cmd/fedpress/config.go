@@ -35,11 +35,15 @@ type config struct {
 	InstanceName      string
 }
 
-// newFlagSet registers the flags of a command that links to the blog,
-// federates or logs: the store's, --base-url, --log-*, --allow-private-peers,
-// and with server those of serve and worker.
+// newFlagSet registers the flags a command uses; common ones are always
+// there, so that one set of flags works for every command (a command's help
+// leaves out those it ignores: see storeOnly).
 func newFlagSet(name string, stderr io.Writer, cfg *config, server bool) *flag.FlagSet {
-	fs := newStoreFlagSet(name, stderr, cfg)
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	setUsage(fs, "")
+	fs.StringVar(&cfg.Data, "data", "./data", "data folder: SQLite database, media and keys (env FEDPRESS_DATA)")
+	fs.StringVar(&cfg.DatabaseURL, "database-url", "", "postgres://… DSN to use PostgreSQL; empty = SQLite in the data folder (env FEDPRESS_DATABASE_URL)")
 	fs.StringVar(&cfg.BaseURL, "base-url", "", "public URL of the blog, used in every absolute link and ActivityPub id; never change it once you have followers (env FEDPRESS_BASE_URL; default http://ADDR)")
 	fs.StringVar(&cfg.LogFormat, "log-format", "text", "log format: text or json (env FEDPRESS_LOG_FORMAT)")
 	fs.StringVar(&cfg.LogLevel, "log-level", "info", "log level: debug, info, warn, error (env FEDPRESS_LOG_LEVEL)")
@@ -58,16 +62,10 @@ func newFlagSet(name string, stderr io.Writer, cfg *config, server bool) *flag.F
 	return fs
 }
 
-// newStoreFlagSet registers only --data and --database-url, for commands
-// that only read or write the database and media: their help lists no
-// flag they would ignore.
-func newStoreFlagSet(name string, stderr io.Writer, cfg *config) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	setUsage(fs, "")
-	fs.StringVar(&cfg.Data, "data", "./data", "data folder: SQLite database, media and keys (env FEDPRESS_DATA)")
-	fs.StringVar(&cfg.DatabaseURL, "database-url", "", "postgres://… DSN to use PostgreSQL; empty = SQLite in the data folder (env FEDPRESS_DATABASE_URL)")
-	return fs
+// storeOnly names the common flags that commands which only read or write
+// the database and media accept and ignore: their help leaves them out.
+func storeOnly() []string {
+	return []string{"base-url", "log-format", "log-level", "allow-private-peers"}
 }
 
 // parseFlags applies environment defaults, then the command line.
@@ -91,7 +89,7 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 const maxInstanceName = 100
 
 func (c *config) validate() error {
-	if c.LogFormat != "" && c.LogFormat != "text" && c.LogFormat != "json" { // "": a command without --log-format
+	if c.LogFormat != "text" && c.LogFormat != "json" {
 		return fmt.Errorf("%w: --log-format must be text or json, not %q", errUsage, c.LogFormat)
 	}
 	if c.BaseURL == "" {

@@ -62,11 +62,11 @@ type exportInteraction struct {
 
 func cmdExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var cfg config
-	fs := newStoreFlagSet("fedpress export", stderr, &cfg)
+	fs := newFlagSet("fedpress export", stderr, &cfg, false)
 	setUsage(fs, "usage: fedpress export [flags] DIR\n\n"+
 		"Writes every article that is not deleted into the new folder DIR as\n"+
 		"articles/<date>-<slug>.md (front matter as `fedpress post` reads it) with its\n"+
-		"comments in articles/<date>-<slug>.comments.json, and the images in media/.")
+		"comments in articles/<date>-<slug>.comments.json, and the images in media/.", storeOnly()...)
 	dir, store, err := intoNewDir(ctx, fs, args, &cfg, "export")
 	if store == nil {
 		return err

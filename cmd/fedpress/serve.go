@@ -37,7 +37,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, serv
 	if serveWeb {
 		setUsage(fs, "usage: fedpress serve [flags]\n\nRuns the blog: the web site, the inbox and the background work (--no-worker: web only).")
 	} else { // the worker accepts serve's web flags, so both can share one environment
-		fs.Usage = func() { printUsage(fs.Output(), fs, workerUsage, webOnlyFlags) }
+		setUsage(fs, workerUsage, webOnly()...)
 	}
 	if err := parseFlags(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -158,8 +158,10 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, serv
 
 const workerUsage = "usage: fedpress worker [flags]\n\nRuns only the background work: inbox, deliveries, scheduled articles. It also\naccepts serve's web flags (and ignores them), so both can share one environment."
 
-// webOnlyFlags are serve's flags the worker ignores, left out of its help.
-var webOnlyFlags = map[string]bool{"addr": true, "no-worker": true, "metrics": true, "metrics-token": true, "max-upload-mb": true}
+// webOnly names serve's flags the worker ignores, left out of its help.
+func webOnly() []string {
+	return []string{"addr", "no-worker", "metrics", "metrics-token", "max-upload-mb"}
+}
 
 // listen binds addr, explaining the usual failures in words.
 func listen(addr string) (net.Listener, error) {

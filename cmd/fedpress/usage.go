@@ -11,9 +11,14 @@ import (
 
 // setUsage makes fs print header, then its flags in the --flag style the
 // README uses (the flag package itself prints -flag). Every flag registered
-// on fs is listed, so new flags appear without touching the help.
-func setUsage(fs *flag.FlagSet, header string) {
-	fs.Usage = func() { printUsage(fs.Output(), fs, header, nil) }
+// on fs is listed but those in hide (accepted and ignored), so new flags
+// appear without touching the help.
+func setUsage(fs *flag.FlagSet, header string, hide ...string) {
+	h := map[string]bool{}
+	for _, n := range hide {
+		h[n] = true
+	}
+	fs.Usage = func() { printUsage(fs.Output(), fs, header, h) }
 }
 
 // printUsage writes header (or "usage: NAME [flags]") and the flags of fs,

@@ -71,7 +71,7 @@ func TestUsageErrors(t *testing.T) {
 		{[]string{"serve", "--workers", "many"}, nil, `--workers "many" is not a whole number`},
 		{[]string{"worker", "--addr"}, nil, "--addr needs a value"},
 		{[]string{"author", "add", "--password-stdin=perhaps"}, nil, `--password-stdin "perhaps" is not true or false`},
-		{[]string{"backup", "--base-url", "http://x", "dir"}, nil, "unknown flag --base-url"},
+		{[]string{"backup", "--bogus-flag", "dir"}, nil, "unknown flag --bogus-flag"},
 		{[]string{"export", "dir", "--bogus"}, nil, `unknown flag --bogus ("fedpress export --help"`},
 		{[]string{"serve"}, map[string]string{"FEDPRESS_PER_HOST": "four"}, `FEDPRESS_PER_HOST="four" is not a whole number (it sets --per-host)`},
 	}
@@ -118,5 +118,18 @@ func TestVersion(t *testing.T) {
 	}
 	if v := versionString(); v == "" || v == "dev" {
 		t.Errorf("versionString() = %q, want a module version or devel", v)
+	}
+}
+
+// TestCommonFlagsAccepted: every command accepts the common flags, even
+// those its help leaves out, so one set of flags (a script's, the tests')
+// works for all of them.
+func TestCommonFlagsAccepted(t *testing.T) {
+	common := []string{"--data", t.TempDir(), "--base-url", "http://blog.test", "--log-format", "json", "--log-level", "debug", "--allow-private-peers"}
+	for _, cmd := range [][]string{{"serve"}, {"worker"}, {"author", "add"}, {"post"}, {"import-wxr"}, {"backup"}, {"restore"}, {"export"}} {
+		args := append(append(append([]string{}, cmd...), common...), "--help")
+		if err := run(context.Background(), args, strings.NewReader(""), new(bytes.Buffer), new(bytes.Buffer)); err != nil {
+			t.Errorf("%v: %v", cmd, err)
+		}
 	}
 }
