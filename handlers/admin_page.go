@@ -74,8 +74,12 @@ func (s *Server) adminError(c echo.Context, status int, message string) error {
 }
 
 func (s *Server) adminErrorBack(c echo.Context, status int, message, back string) error {
-	data := adminMessage{Status: status, Heading: http.StatusText(status), Message: message, Back: back}
-	if err := s.renderAdmin(c, status, "error", http.StatusText(status), "", data); err != nil {
+	heading, explanation := statusWords(status)
+	if message == "" {
+		message = explanation
+	}
+	data := adminMessage{Status: status, Heading: heading, Message: message, Back: back}
+	if err := s.renderAdmin(c, status, "error", heading, "", data); err != nil {
 		s.Log.Error("render admin error page", "status", status, "err", err)
 		return c.String(status, message+"\n")
 	}

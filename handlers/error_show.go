@@ -39,22 +39,12 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 	default:
 		s.Log.Error("internal error", "method", c.Request().Method, "path", c.Request().URL.Path, "err", err)
 	}
-	v := errorView{Status: status, Heading: http.StatusText(status), Message: msg}
-	switch {
-	case status == http.StatusNotFound:
-		v.Heading = "Page not found"
-		if v.Message == "" || v.Message == http.StatusText(status) {
-			v.Message = "Sorry, nothing lives at this address. It may have moved, or it never existed."
-		}
-	case status >= 500:
-		v.Heading = "Something went wrong"
-		v.Message = "The server could not show this page. Please try again in a moment."
-	}
-	if v.Heading == "" {
-		v.Heading = "Error"
-	}
-	if v.Message == "" {
-		v.Message = v.Heading + "."
+	heading, explanation := statusWords(status)
+	v := errorView{Status: status, Heading: heading, Message: msg}
+	// Echo's own errors (405 from the router, 415 from Bind…) carry the
+	// protocol's status text: people get a sentence instead.
+	if status >= 500 || v.Message == "" || v.Message == http.StatusText(status) {
+		v.Message = explanation
 	}
 
 	if err := s.writeError(c, v); err != nil {
@@ -87,4 +77,40 @@ func (s *Server) writeError(c echo.Context, v errorView) error {
 	}
 	s.Log.Error("render error page", "status", v.Status, "err", err)
 	return c.String(v.Status, v.Heading+"\n\n"+v.Message+"\n")
+}
+
+// statusWords is the heading and the default explanation of an error page
+// for status, in words for people rather than the protocol's status text
+// ("Unsupported Media Type").
+func statusWords(status int) (heading, explanation string) {
+	switch status {
+	case http.StatusBadRequest:
+		return "That did not work", "Something in the request was missing or could not be read. Go back, reload the page and try again."
+	case http.StatusUnauthorized:
+		return "Please log in", "This page is only for people who are logged in."
+	case http.StatusForbidden:
+		return "Not allowed", "You are not allowed to do this."
+	case http.StatusNotFound:
+		return "Page not found", "Sorry, nothing lives at this address. It may have moved, or it never existed."
+	case http.StatusMethodNotAllowed:
+		return "Not possible here", "This address cannot be used that way. Use the site's links and forms."
+	case http.StatusNotAcceptable:
+		return "Not available in that form", "This page is not available in the format that was asked for."
+	case http.StatusConflict:
+		return "Changed in the meantime", "Something changed while you were working. Reload the page and try again."
+	case http.StatusGone:
+		return "Deleted", "What lived at this address has been deleted."
+	case http.StatusRequestEntityTooLarge:
+		return "Too large", "What you sent is larger than this site accepts."
+	case http.StatusUnsupportedMediaType:
+		return "Not a kind of file accepted here", "This kind of file or content cannot be accepted here."
+	case http.StatusUnprocessableEntity:
+		return "Please check what you entered", "Some of what you entered cannot be used. Go back and correct it."
+	case http.StatusTooManyRequests:
+		return "Too many attempts", "Please wait a little and try again."
+	}
+	if status >= 500 {
+		return "Something went wrong", "The server could not show this page. Please try again in a moment."
+	}
+	return "That did not work", "This request could not be completed. Go back and try again."
 }

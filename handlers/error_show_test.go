@@ -27,6 +27,12 @@ func TestErrorHandler(t *testing.T) {
 		{"http error keeps status", echo.NewHTTPError(http.StatusRequestEntityTooLarge, "The comment is too long."), "", 413, []string{"The comment is too long."}, nil},
 		{"AS2 client gets JSON", notFoundf("thing"), "application/activity+json", 404, []string{`"status":404`}, []string{"<html"}},
 		{"JSON client gets JSON", errors.New("boom"), "application/json", 500, []string{`"status":500`}, []string{"boom"}},
+		// Echo's own errors carry the protocol's status text; people get words.
+		{"415 in words", echo.NewHTTPError(http.StatusUnsupportedMediaType), "text/html", 415, []string{"Not a kind of file accepted here", "cannot be accepted here"}, []string{"Unsupported Media Type"}},
+		{"405 in words", echo.ErrMethodNotAllowed, "text/html", 405, []string{"Not possible here"}, []string{"Method Not Allowed"}},
+		{"422 heading in words", echo.NewHTTPError(http.StatusUnprocessableEntity, "Enter your name."), "text/html", 422, []string{"Please check what you entered", "Enter your name."}, []string{"Unprocessable Entity"}},
+		{"429 in words", echo.NewHTTPError(http.StatusTooManyRequests), "text/html", 429, []string{"Too many attempts", "wait"}, []string{"Too Many Requests"}},
+		{"413 in JSON, in words", echo.ErrStatusRequestEntityTooLarge, "application/json", 413, []string{"larger than this site accepts"}, []string{"Request Entity Too Large"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -52,4 +58,15 @@ func TestErrorHandler(t *testing.T) {
 	rec := ts.get("/no/such/page/here/either/")
 	pubStatus(t, rec, http.StatusNotFound)
 	pubHas(t, rec, "Page not found")
+}
+
+// TestAdminErrorInWords: the admin error page's heading and title are
+// words, not the protocol's status text.
+func TestAdminErrorInWords(t *testing.T) {
+	ts := newTestServer(t)
+	ad := ts.newAdmin("alice")
+	rec := ad.upload("/admin/media", "file", "notes.txt", []byte("Just some notes.\n"), nil)
+	pubStatus(t, rec, http.StatusUnsupportedMediaType)
+	pubHas(t, rec, "<title>Not a kind of file accepted here", "<h1>Not a kind of file accepted here</h1>", "“notes.txt” is not an image")
+	pubLacks(t, rec, "Unsupported Media Type")
 }

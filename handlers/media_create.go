@@ -54,8 +54,9 @@ func (s *Server) storeUpload(ctx context.Context, fh *multipart.FileHeader, alt,
 	}
 	info, err := web.SniffImage(data)
 	if errors.Is(err, web.ErrNotImage) {
+		s.Log.Info("upload refused", "file", fh.Filename, "err", err)
 		return nil, &uploadError{http.StatusUnsupportedMediaType,
-			fmt.Sprintf("“%s” cannot be uploaded: %v. Only JPEG, PNG, GIF and WebP images are accepted.", fh.Filename, err)}
+			fmt.Sprintf("“%s” is not an image this blog can show. Upload a photo or picture saved as JPEG, PNG, GIF or WebP.", fh.Filename)}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("sniff upload: %w", err)

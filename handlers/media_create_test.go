@@ -93,9 +93,9 @@ func TestMediaCreateRefused(t *testing.T) {
 	}{
 		{"too large", "file", "big.png", bytes.Repeat([]byte{0}, 2<<20), false, http.StatusRequestEntityTooLarge, "File too large (max 1 MB)"},
 		{"too large, JSON", "file", "big.png", bytes.Repeat([]byte{0}, 2<<20), true, http.StatusRequestEntityTooLarge, "File too large (max 1 MB)"},
-		{"text named .jpg", "file", "notes.jpg", []byte("Just some notes, not a photo.\n"), false, http.StatusUnsupportedMediaType, "not a JPEG, PNG, GIF or WebP image"},
-		{"text named .jpg, JSON", "file", "notes.jpg", []byte("Just some notes, not a photo.\n"), true, http.StatusUnsupportedMediaType, "not a JPEG, PNG, GIF or WebP image"},
-		{"html", "file", "x.gif", []byte("<html><script>alert(1)</script></html>"), false, http.StatusUnsupportedMediaType, "Only JPEG, PNG, GIF and WebP"},
+		{"text named .jpg", "file", "notes.jpg", []byte("Just some notes, not a photo.\n"), false, http.StatusUnsupportedMediaType, "“notes.jpg” is not an image this blog can show"},
+		{"text named .jpg, JSON", "file", "notes.jpg", []byte("Just some notes, not a photo.\n"), true, http.StatusUnsupportedMediaType, "“notes.jpg” is not an image this blog can show"},
+		{"html", "file", "x.gif", []byte("<html><script>alert(1)</script></html>"), false, http.StatusUnsupportedMediaType, "saved as JPEG, PNG, GIF or WebP"},
 		{"no file", "", "", nil, false, http.StatusBadRequest, "Choose an image"},
 	}
 	for _, tt := range tests {
@@ -109,6 +109,12 @@ func TestMediaCreateRefused(t *testing.T) {
 				t.Fatalf("status %d, want %d\n%.500s", rec.Code, tt.want, rec.Body)
 			}
 			mustContain(t, rec.Body.String(), tt.body)
+			// People read the page: no protocol status text, no MIME types.
+			for _, raw := range []string{"Unsupported Media Type", "Request Entity Too Large", "Bad Request", "text/plain", "text/html"} {
+				if strings.Contains(rec.Body.String(), raw) {
+					t.Errorf("the answer shows %q:\n%.800s", raw, rec.Body)
+				}
+			}
 		})
 	}
 	if ms, _ := ts.Store.ListMedia(context.Background(), 0, 10); len(ms) != 0 {

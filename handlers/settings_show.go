@@ -40,8 +40,8 @@ type settingsData struct {
 	AvatarURL, HeaderURL, IconURL string
 	AvatarIsIcon                  bool // the blog shows the site icon as its avatar
 	MaxSize                       string
-	DateFormats []option
-	TimeZones   []string // suggestions; any IANA name is accepted
+	DateFormats                   []option
+	TimeZones                     []string // suggestions; any IANA name is accepted
 }
 
 func settingsFormOf(st *models.Settings) settingsForm {

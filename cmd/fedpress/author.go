@@ -20,6 +20,10 @@ import (
 func cmdAuthorAdd(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	var cfg config
 	fs := newFlagSet("fedpress author add", stderr, &cfg, false)
+	setUsage(fs, "usage: fedpress author add --username U --name N --password-stdin [--role owner|editor|author]\n\n"+
+		"Creates an account. The password is read from the first line of standard input,\n"+
+		"so it never shows in the process list:\n\n"+
+		"  printf '%s\\n' \"$PASSWORD\" | fedpress author add --username alice --name Alice --password-stdin", storeOnly()...)
 	username := fs.String("username", "", "login and fediverse handle (a-z, 0-9, _)")
 	name := fs.String("name", "", "display name")
 	pwStdin := fs.Bool("password-stdin", false, "read the password from the first line of standard input")
@@ -66,6 +70,9 @@ func cmdAuthorAdd(ctx context.Context, args []string, stdin io.Reader, stdout, s
 	}
 	a := &models.Author{Username: u, Name: *name, Role: *role, PasswordHash: string(hash), PrivateKeyPEM: priv, PublicKeyPEM: pub}
 	if err := store.CreateAuthor(ctx, a); err != nil {
+		if models.IsDuplicate(err) {
+			return fmt.Errorf("there is already an account named %q: choose another --username", u)
+		}
 		return err
 	}
 	// The setup URL is for the first author only; a scripted one closes it.

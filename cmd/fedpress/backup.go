@@ -50,11 +50,8 @@ func parseFlagsAnywhere(fs *flag.FlagSet, args []string) ([]string, error) {
 	var pos []string
 	for rest := fs.Args(); len(rest) > 0; rest = fs.Args() {
 		pos = append(pos, rest[0])
-		if err := fs.Parse(rest[1:]); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return nil, err
-			}
-			return nil, fmt.Errorf("%w: %v", errUsage, err)
+		if err := parseArgs(fs, rest[1:]); err != nil {
+			return nil, err
 		}
 	}
 	return pos, nil
@@ -106,13 +103,10 @@ func emptyDir(dir string) error {
 func cmdBackup(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var cfg config
 	fs := newFlagSet("fedpress backup", stderr, &cfg, false)
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: fedpress backup [flags] DIR\n\n"+
-			"Writes a consistent snapshot of the SQLite database (safe while `fedpress serve`\n"+
-			"runs), a copy of the media folder and a manifest into the new folder DIR.\n"+
-			"With PostgreSQL it copies the media and prints the pg_dump command to run.")
-		fs.PrintDefaults()
-	}
+	setUsage(fs, "usage: fedpress backup [flags] DIR\n\n"+
+		"Writes a consistent snapshot of the SQLite database (safe while `fedpress serve`\n"+
+		"runs), a copy of the media folder and a manifest into the new folder DIR.\n"+
+		"With PostgreSQL it copies the media and prints the pg_dump command to run.", storeOnly()...)
 	dir, store, err := intoNewDir(ctx, fs, args, &cfg, "backup")
 	if store == nil {
 		return err
@@ -196,13 +190,10 @@ func cmdRestore(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	var cfg config
 	fs := newFlagSet("fedpress restore", stderr, &cfg, false)
 	force := fs.Bool("force", false, "replace the existing database (SQLite: the old file is kept beside it; PostgreSQL: print pg_restore --clean)")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: fedpress restore [flags] DIR\n\n"+
-			"Brings a `fedpress backup` folder back into --data. Stop `fedpress serve` and\n"+
-			"`fedpress worker` first: the SQLite file is replaced underneath them otherwise.\n"+
-			"With PostgreSQL it copies the media and prints the pg_restore command to run.")
-		fs.PrintDefaults()
-	}
+	setUsage(fs, "usage: fedpress restore [flags] DIR\n\n"+
+		"Brings a `fedpress backup` folder back into --data. Stop `fedpress serve` and\n"+
+		"`fedpress worker` first: the SQLite file is replaced underneath them otherwise.\n"+
+		"With PostgreSQL it copies the media and prints the pg_restore command to run.", storeOnly()...)
 	dir, err := oneDirArg(fs, args)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -41,11 +40,14 @@ type config struct {
 	stderr            io.Writer      // warnings of openStore
 }
 
-// flagSet registers the flags a command uses; common ones are always there.
+// newFlagSet registers the flags a command uses; common ones are always
+// there, so that one set of flags works for every command (a command's help
+// leaves out those it ignores: see storeOnly).
 func newFlagSet(name string, stderr io.Writer, cfg *config, server bool) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	cfg.stderr = stderr
+	setUsage(fs, "")
 	fs.StringVar(&cfg.Data, "data", "./data", "data folder: SQLite database, media and keys (env FEDPRESS_DATA)")
 	fs.StringVar(&cfg.DatabaseURL, "database-url", "", "postgres://… DSN to use PostgreSQL; empty = SQLite in the data folder (env FEDPRESS_DATABASE_URL)")
 	fs.StringVar(&cfg.BaseURL, "base-url", "", "public URL of the blog, used in every absolute link and ActivityPub id; never change it once you have followers (env FEDPRESS_BASE_URL; default http://ADDR)")
@@ -67,6 +69,12 @@ func newFlagSet(name string, stderr io.Writer, cfg *config, server bool) *flag.F
 	return fs
 }
 
+// storeOnly names the common flags that commands which only read or write
+// the database and media accept and ignore: their help leaves them out.
+func storeOnly() []string {
+	return []string{"base-url", "log-format", "log-level", "allow-private-peers"}
+}
+
 // parseFlags applies environment defaults, then the command line.
 func parseFlags(fs *flag.FlagSet, args []string) error {
 	var envErr error
@@ -74,20 +82,14 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 		env := "FEDPRESS_" + strings.ToUpper(strings.ReplaceAll(f.Name, "-", "_"))
 		if v, ok := os.LookupEnv(env); ok && envErr == nil {
 			if err := f.Value.Set(v); err != nil {
-				envErr = fmt.Errorf("%s=%q: %w", env, v, err)
+				envErr = fmt.Errorf("%w: %s=%q is not %s (it sets --%s)", errUsage, env, v, expectedValue(f), f.Name)
 			}
 		}
 	})
 	if envErr != nil {
 		return envErr
 	}
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return err
-		}
-		return fmt.Errorf("%w: %v", errUsage, err)
-	}
-	return nil
+	return parseArgs(fs, args)
 }
 
 // maxInstanceName fits the claimed_by columns.

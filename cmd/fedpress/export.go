@@ -63,13 +63,10 @@ type exportInteraction struct {
 func cmdExport(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	var cfg config
 	fs := newFlagSet("fedpress export", stderr, &cfg, false)
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: fedpress export [flags] DIR\n\n"+
-			"Writes every article that is not deleted into the new folder DIR as\n"+
-			"articles/<date>-<slug>.md (front matter as `fedpress post` reads it) with its\n"+
-			"comments in articles/<date>-<slug>.comments.json, and the images in media/.")
-		fs.PrintDefaults()
-	}
+	setUsage(fs, "usage: fedpress export [flags] DIR\n\n"+
+		"Writes every article that is not deleted into the new folder DIR as\n"+
+		"articles/<date>-<slug>.md (front matter as `fedpress post` reads it) with its\n"+
+		"comments in articles/<date>-<slug>.comments.json, and the images in media/.", storeOnly()...)
 	dir, store, err := intoNewDir(ctx, fs, args, &cfg, "export")
 	if store == nil {
 		return err

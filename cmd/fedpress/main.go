@@ -6,9 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
+	"time"
 )
 
 const usage = `fedpress — a federated blog server
@@ -23,9 +26,19 @@ Usage:
   fedpress backup [flags] DIR   snapshot the database and media into DIR (safe while serve runs)
   fedpress restore [flags] DIR  restore a backup into --data (stop serve first; --force replaces)
   fedpress export [flags] DIR   write every article as Markdown + front matter, comments as JSON
-  fedpress help                 this text
+  fedpress version              the version of this binary (also --version)
+  fedpress help [CMD]           this text, or the help of CMD
 
 Every command takes --data and --database-url; "fedpress CMD --help" lists its flags.
+`
+
+// authorUsage is the help of `fedpress author`.
+const authorUsage = `usage: fedpress author COMMAND [flags]
+
+Commands:
+  add    create an account (--username, --name, --password-stdin, --role)
+
+"fedpress author COMMAND --help" lists its flags.
 `
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -38,13 +51,37 @@ func main() {
 	if err != nil {
 		// A bare errUsage means the usage text was printed already.
 		if err != errUsage {
-			fmt.Fprintln(os.Stderr, "fedpress:", err)
+			fmt.Fprintln(os.Stderr, "fedpress:", userMessage(err))
 		}
 		os.Exit(exitCode(err))
 	}
 }
 
 var errUsage = errors.New("usage")
+
+// userMessage is what a person reads of err: without the "usage: " that
+// only marks the exit code, and with the Go errors people meet most (a
+// date in the wrong shape, a missing file) said in words.
+func userMessage(err error) string {
+	msg := strings.TrimPrefix(err.Error(), errUsage.Error()+": ")
+	var te *time.ParseError
+	if errors.As(err, &te) {
+		msg = strings.Replace(msg, te.Error(), fmt.Sprintf("the date %q is not one fedpress reads; write it as 2026-12-01T10:00:00Z (or with your offset, +01:00, instead of Z)", te.Value), 1)
+	}
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		words := pe.Err.Error()
+		switch {
+		case errors.Is(pe.Err, fs.ErrNotExist):
+			words = "no such file or folder"
+		case errors.Is(pe.Err, fs.ErrPermission):
+			words = "permission denied"
+		}
+		// "read a.md: open a.md: no such file…" → "read a.md: no such file…"
+		msg = strings.Replace(msg, pe.Error(), words, 1)
+	}
+	return msg
+}
 
 func exitCode(err error) int {
 	if errors.Is(err, errUsage) {
@@ -66,11 +103,19 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "worker":
 		return cmdServe(ctx, args[1:], stdout, stderr, false)
 	case "author":
-		if len(args) < 2 || args[1] != "add" {
-			fmt.Fprint(stderr, "usage: fedpress author add --username U --name N --password-stdin [--role owner|editor|author]\n")
+		if len(args) < 2 {
+			fmt.Fprint(stderr, authorUsage)
 			return errUsage
 		}
-		return cmdAuthorAdd(ctx, args[2:], stdin, stdout, stderr)
+		switch args[1] {
+		case "add":
+			return cmdAuthorAdd(ctx, args[2:], stdin, stdout, stderr)
+		case "help", "-h", "-help", "--help":
+			fmt.Fprint(stdout, authorUsage)
+			return nil
+		}
+		fmt.Fprintf(stderr, "unknown command \"author %s\"\n\n%s", args[1], authorUsage)
+		return errUsage
 	case "post":
 		return cmdPost(ctx, args[1:], stdout, stderr)
 	case "import-wxr":
@@ -81,7 +126,13 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return cmdRestore(ctx, args[1:], stdout, stderr)
 	case "export":
 		return cmdExport(ctx, args[1:], stdout, stderr)
-	case "help", "-h", "--help":
+	case "version", "-version", "--version":
+		fmt.Fprintln(stdout, "fedpress", versionString())
+		return nil
+	case "help", "-h", "-help", "--help":
+		if len(args) > 1 && args[0] == "help" && args[1] != "help" { // fedpress help CMD
+			return run(ctx, append(args[1:], "--help"), stdin, stdout, stderr)
+		}
 		fmt.Fprint(stdout, usage)
 		return nil
 	default:

@@ -398,3 +398,50 @@ func FuzzParsePost(f *testing.F) {
 		_ = body
 	})
 }
+
+// TestServeAddressInUse: serve binds before anything else, so a taken
+// port fails at once with a hint, creates no database and prints no setup
+// URL (which would point at the other process).
+func TestServeAddressInUse(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	addr := ln.Addr().String()
+	tests := []struct {
+		name string
+		addr string
+		want []string
+		exit int
+	}{
+		{"port in use", addr, []string{"cannot listen on " + addr, "another program", "--addr"}, 1},
+		{"no port", "127.0.0.1", []string{"--addr", "HOST:PORT"}, 2},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			data := filepath.Join(t.TempDir(), "data")
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+			defer cancel()
+			var out, errOut bytes.Buffer
+			err := run(ctx, []string{"serve", "--addr", tc.addr, "--data", data}, strings.NewReader(""), &out, &errOut)
+			if err == nil {
+				t.Fatal("serve succeeded on a taken address")
+			}
+			if got := exitCode(err); got != tc.exit {
+				t.Errorf("exit code %d, want %d", got, tc.exit)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not say %q", err, w)
+				}
+			}
+			if strings.Contains(out.String()+errOut.String(), "setup") {
+				t.Errorf("a setup URL was printed: %q %q", out.String(), errOut.String())
+			}
+			if _, err := os.Stat(filepath.Join(data, "fedpress.db")); err == nil {
+				t.Error("the database was created before the bind failed")
+			}
+		})
+	}
+}

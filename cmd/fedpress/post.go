@@ -36,13 +36,10 @@ func cmdPost(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	var cfg config
 	fs := newFlagSet("fedpress post", stderr, &cfg, false)
 	update := fs.Bool("update", false, "the slug belongs to an article this file did not create: update that article (its text is kept as a revision)")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: fedpress post [flags] FILE.md\n\n"+
-			"Front matter (YAML): title, slug, date, tags (categories are added to them), summary,\n"+
-			"draft, author, pinned, images (path, alt, caption). The first post of a file writes\n"+
-			"its article's id into the front matter; posting the file again updates that article.")
-		fs.PrintDefaults()
-	}
+	setUsage(fs, "usage: fedpress post [flags] FILE.md\n\n"+
+		"Front matter (YAML): title, slug, date, tags (categories are added to them), summary,\n"+
+		"draft, author, pinned, images (path, alt, caption). The first post of a file writes\n"+
+		"its article's id into the front matter; posting the file again updates that article.")
 	if err := parseFlags(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil

@@ -64,10 +64,11 @@ func TestPostFederatesMarkdownAltText(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			art, err := publishFile(ctx, store, media, dir, tc.fm, tc.body, time.Now())
+			res, err := publishFile(ctx, store, media, dir, tc.fm, tc.body, postOptions{Now: time.Now()})
 			if err != nil {
 				t.Fatal(err)
 			}
+			art := res.Article
 			photo, err := store.MediaByPath(ctx, mediaName(t, dir, "photo.png"))
 			if err != nil {
 				t.Fatal(err)

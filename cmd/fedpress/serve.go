@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -34,6 +35,11 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, serv
 		name = "worker"
 	}
 	fs := newFlagSet("fedpress "+name, stderr, &cfg, true)
+	if serveWeb {
+		setUsage(fs, "usage: fedpress serve [flags]\n\nRuns the blog: the web site, the inbox and the background work (--no-worker: web only).")
+	} else { // the worker accepts serve's web flags, so both can share one environment
+		setUsage(fs, workerUsage, webOnly()...)
+	}
 	if err := parseFlags(fs, args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return nil
@@ -42,6 +48,16 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, serv
 	}
 	if err := cfg.validate(); err != nil {
 		return err
+	}
+	// Bind first: a taken port fails at once, before migrations or a setup
+	// URL that would point at the other process.
+	var ln net.Listener
+	if serveWeb {
+		var err error
+		if ln, err = listen(cfg.Addr); err != nil {
+			return err
+		}
+		defer ln.Close()
 	}
 	log := cfg.logger(stderr)
 	store, st, err := openStore(ctx, &cfg)
@@ -121,10 +137,6 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, serv
 	e.HideBanner, e.HidePort = true, true
 	srv.Routes(e)
 
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
-	}
 	hs := &http.Server{
 		Handler: e, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
 		WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second,
@@ -149,4 +161,30 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, serv
 	wg.Wait()
 	log.Info("stopped")
 	return nil
+}
+
+const workerUsage = "usage: fedpress worker [flags]\n\nRuns only the background work: inbox, deliveries, scheduled articles. It also\naccepts serve's web flags (and ignores them), so both can share one environment."
+
+// webOnly names serve's flags the worker ignores, left out of its help.
+func webOnly() []string {
+	return []string{"addr", "no-worker", "metrics", "metrics-token", "max-upload-mb"}
+}
+
+// listen binds addr, explaining the usual failures in words.
+func listen(addr string) (net.Listener, error) {
+	if _, _, err := net.SplitHostPort(addr); err != nil {
+		return nil, fmt.Errorf("%w: --addr %q must be HOST:PORT, such as 127.0.0.1:8080", errUsage, addr)
+	}
+	ln, err := net.Listen("tcp", addr)
+	switch {
+	case err == nil:
+		return ln, nil
+	case errors.Is(err, syscall.EADDRINUSE):
+		return nil, fmt.Errorf("cannot listen on %s: another program (perhaps another fedpress) is using that address; stop it or choose another with --addr (env FEDPRESS_ADDR)", addr)
+	case errors.Is(err, syscall.EACCES):
+		return nil, fmt.Errorf("cannot listen on %s: not allowed (ports below 1024 need privileges); choose another with --addr (env FEDPRESS_ADDR)", addr)
+	case errors.Is(err, syscall.EADDRNOTAVAIL):
+		return nil, fmt.Errorf("cannot listen on %s: this machine has no such address; choose another with --addr (env FEDPRESS_ADDR)", addr)
+	}
+	return nil, fmt.Errorf("cannot listen on %s (%v); choose another address with --addr (env FEDPRESS_ADDR)", addr, err)
 }

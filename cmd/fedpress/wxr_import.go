@@ -29,16 +29,13 @@ func cmdImportWXR(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	var cfg config
 	fs := newFlagSet("fedpress import-wxr", stderr, &cfg, false)
 	mediaDir := fs.String("media-dir", "", "copy of the old blog's wp-content/uploads folder; its images are imported, the others stay links to the old site (env FEDPRESS_MEDIA_DIR)")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: fedpress import-wxr [flags] FILE.xml\n\n"+
-			"Imports a WordPress export (Tools → Export → All content): authors, posts, drafts,\n"+
-			"categories and tags, comments, pingbacks, trackbacks, attachments and the old URLs.\n"+
-			"It runs in one transaction: a damaged file imports nothing. Running it again\n"+
-			"imports only what is new. Imported posts are never pushed to followers.\n"+
-			"With SQLite the transaction holds the write lock until the import ends: a running\n"+
-			"`fedpress serve` waits (up to 10 s per write), so import large blogs before going live.")
-		fs.PrintDefaults()
-	}
+	setUsage(fs, "usage: fedpress import-wxr [flags] FILE.xml\n\n"+
+		"Imports a WordPress export (Tools → Export → All content): authors, posts, drafts,\n"+
+		"categories and tags, comments, pingbacks, trackbacks, attachments and the old URLs.\n"+
+		"It runs in one transaction: a damaged file imports nothing. Running it again\n"+
+		"imports only what is new. Imported posts are never pushed to followers.\n"+
+		"With SQLite the transaction holds the write lock until the import ends: a running\n"+
+		"`fedpress serve` waits (up to 10 s per write), so import large blogs before going live.", storeOnly()...)
 	pos, err := parseFlagsAnywhere(fs, args)
 	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {

@@ -11,7 +11,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -128,11 +127,8 @@ func (s *server) get(path string) (int, string, error) {
 // chromiumPath finds Debian's chromium, or skips the test.
 func chromiumPath(t *testing.T) string {
 	t.Helper()
-	if p, err := exec.LookPath("chromium"); err == nil {
+	if p := testproc.ChromiumPath(); p != "" {
 		return p
-	}
-	if _, err := os.Stat("/usr/bin/chromium"); err == nil {
-		return "/usr/bin/chromium"
 	}
 	testproc.SkipOrFail(t, "chromium is not installed (apt-get install chromium): the browser tests need it")
 	return ""
