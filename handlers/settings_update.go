@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"fedpress/federation"
+	"fedpress/models"
 	"fedpress/web"
 )
 
@@ -33,7 +34,7 @@ func (s *Server) settingsUpdate(c echo.Context) error {
 		BlogUsername: strings.ToLower(v("blog_username")), BlogName: v("blog_name"), BlogSummary: v("blog_summary"),
 		PostsPerPage: v("posts_per_page"), HoldVisitorComments: v("hold_visitor_comments") != "",
 		NotifyLinks:    v("notify_links") != "",
-		FediModeration: v("fedi_moderation"), ObjectType: v("object_type"),
+		FediModeration: v("fedi_moderation"), ObjectType: legacyObjectType(v("object_type")),
 		ManuallyApprovesFollowers: v("manually_approves_followers") != "", Authorized: v("authorized_fetch") != "",
 		TimeZone: v("time_zone"), DateFormat: v("date_format"),
 	}
@@ -156,4 +157,14 @@ func canonicalZone(name string) string {
 		}
 	}
 	return name
+}
+
+// legacyObjectType reads "Article", what a settings form from before the
+// Lead setting posts, as that setting's successor (models.ArticleObjectType
+// reads a stored "Article" the same way); other values are validated.
+func legacyObjectType(v string) string {
+	if strings.EqualFold(strings.TrimSpace(v), "Article") {
+		return models.ObjectTypeLead
+	}
+	return v
 }

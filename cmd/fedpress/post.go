@@ -105,15 +105,15 @@ func cmdPost(ctx context.Context, args []string, stdout, stderr io.Writer) error
 // postOutcome tells what `fedpress post` did. Only a live article has a
 // public URL: a draft or a scheduled article answers 404 there until it
 // goes live, so for those the admin page to preview and edit it is given.
-// what is "created" or "updated".
+// what (created or updated) leads the URL of a live article.
 func postOutcome(art *models.Article, urls federation.URLs, now time.Time, what string) string {
 	edit := urls.Abs(fmt.Sprintf("/admin/articles/%d/edit/", art.ID))
 	switch {
 	case art.Status == models.StatusDraft:
-		return fmt.Sprintf("Draft saved (%s), not published: %q.\nPreview and edit it at %s\nSet draft: false and post the file again to publish it.\n", what, art.Title, edit)
+		return fmt.Sprintf("Draft saved, not published: %q.\nPreview and edit it at %s\nSet draft: false and post the file again to publish it.\n", art.Title, edit)
 	case art.IsScheduled(now):
-		return fmt.Sprintf("Scheduled (%s): %q will be published on %s at %s\nPreview and edit it at %s\n",
-			what, art.Title, art.PublishedAt.UTC().Format("2006-01-02 15:04 MST"), urls.Abs(art.Permalink()), edit)
+		return fmt.Sprintf("Scheduled: %q will be published on %s at %s\nPreview and edit it at %s\n",
+			art.Title, art.PublishedAt.UTC().Format("2006-01-02 15:04 MST"), urls.Abs(art.Permalink()), edit)
 	}
 	return what + " " + urls.Abs(art.Permalink()) + "\n"
 }

@@ -40,7 +40,7 @@ func TestErrorsInWords(t *testing.T) {
 			}{
 				{"duplicate username", addBob, `there is already an account named "bob": choose another --username`},
 				{"bad date", append(append([]string{"post"}, db...), write("bad-date.md", "---\ntitle: T\ndate: 12/01/2026\n---\nText.\n")),
-					`the date "12/01/2026" is not one fedpress reads; write it as 2026-12-01T10:00:00Z`},
+					`the date "12/01/2026" is not one fedpress reads: write it as 2026-12-01, 2026-12-01 10:00:00 +0100 or 2026-12-01T10:00:00Z`},
 				{"no such file", append(append([]string{"post"}, db...), filepath.Join(dir, "missing.md")), "missing.md: no such file or folder"},
 			}
 			for _, tc := range tests {
