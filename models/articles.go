@@ -49,6 +49,9 @@ type ArticleInput struct {
 	// EditorID is the account saving: recorded as the last editor and in
 	// the article's edits. 0 (imports) records nobody.
 	EditorID uint
+	// FeaturedMediaID, when not nil, sets the article's featured image (0:
+	// the first image); nil leaves it as it is (the CLI and imports).
+	FeaturedMediaID *uint
 }
 
 // SaveArticle creates (a.ID == 0) or updates an article with its tags and
@@ -69,6 +72,12 @@ func (s *Store) SaveArticle(ctx context.Context, id uint, in ArticleInput) (*Art
 		a.Title, a.Slug, a.Summary, a.Markdown, a.HTML = in.Title, in.Slug, in.Summary, in.Markdown, in.HTML
 		a.Format, a.Status, a.Language, a.PublishedAt = in.Format, in.Status, in.Language, in.PublishedAt
 		a.AuthorID, a.Pinned, a.Imported, a.WPPostID = in.AuthorID, in.Pinned, in.Imported, in.WPPostID
+		if in.FeaturedMediaID != nil {
+			a.FeaturedMediaID = nil
+			if *in.FeaturedMediaID != 0 {
+				a.FeaturedMediaID = in.FeaturedMediaID
+			}
+		}
 		if in.EditorID != 0 {
 			a.LastEditedByID = &in.EditorID
 		}

@@ -67,6 +67,17 @@ func migrations() []migration {
 			}
 			return tx.Migrator().AddColumn(&Interaction{}, "StampedAt")
 		}},
+		{13, "image variants and featured image", func(tx *gorm.DB) error {
+			if !tx.Migrator().HasColumn(&Media{}, "Variants") {
+				if err := tx.Migrator().AddColumn(&Media{}, "Variants"); err != nil {
+					return err
+				}
+			}
+			if tx.Migrator().HasColumn(&Article{}, "FeaturedMediaID") {
+				return nil // created by v1 from the current struct
+			}
+			return tx.Migrator().AddColumn(&Article{}, "FeaturedMediaID")
+		}},
 	}
 }
 
