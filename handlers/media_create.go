@@ -142,3 +142,12 @@ func (s *Server) mediaCreate(c echo.Context) error {
 	back := localPath(r.PostFormValue("return_to"), "/admin/media/")
 	return redirectSeeOther(c, withMsg(withQuery(back, "uploaded", m.Path), "uploaded"))
 }
+
+// mediaImage is what rendering needs to know of an upload.
+func mediaImage(m models.Media) web.MediaImage {
+	im := web.MediaImage{Width: m.Width, Height: m.Height}
+	for _, v := range m.Variants {
+		im.Variants = append(im.Variants, web.ImageVariant(v))
+	}
+	return im
+}

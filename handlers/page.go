@@ -27,6 +27,16 @@ type Page struct {
 	Flash        string
 	Meta         map[string]string // OpenGraph / Twitter card properties
 	Data         any
+
+	// FeaturedImage is the article's image for link previews (og:image,
+	// absolute URL), nil on other pages and articles without one.
+	FeaturedImage *FeaturedImage
+}
+
+// FeaturedImage is an image with its size as link previews want it.
+type FeaturedImage struct {
+	URL, Alt      string
+	Width, Height int // 0 when unknown
 }
 
 type ctxKey string

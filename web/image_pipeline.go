@@ -242,9 +242,8 @@ func Srcset(full string, width int, variants []ImageVariant) string {
 	return b.String()
 }
 
-// Sizes tell the browser how wide an image is shown, so it picks the
-// smallest variant that fills it: the article column is 42rem at most.
-const (
-	ArticleImageSizes = "(max-width: 42rem) 100vw, 42rem"
-	ThumbImageSizes   = "(min-width: 40em) 12rem, 100vw"
-)
+// ArticleImageSizes tells the browser how wide an article's image is
+// shown, so it picks the smallest variant that fills it: the article
+// column is 42rem at most (style.css). List thumbnails say theirs in
+// _list.html.
+const ArticleImageSizes = "(max-width: 42rem) 100vw, 42rem"

@@ -310,9 +310,13 @@ func renderWithMedia(ctx context.Context, store *models.Store, body string) (str
 		byName[m.Path] = m
 		ids = append(ids, m.ID)
 	}
-	html, _, err := web.PrepareArticle(body, func(name string) (int, int, bool) {
+	html, _, err := web.PrepareArticle(body, func(name string) (web.MediaImage, bool) {
 		m, ok := byName[name]
-		return m.Width, m.Height, ok && m.Width > 0
+		im := web.MediaImage{Width: m.Width, Height: m.Height}
+		for _, v := range m.Variants {
+			im.Variants = append(im.Variants, web.ImageVariant(v))
+		}
+		return im, ok && m.Width > 0
 	})
 	if err != nil {
 		return "", nil, fmt.Errorf("render markdown: %w", err)
