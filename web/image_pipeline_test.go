@@ -455,3 +455,24 @@ func TestSrcsetInRenderedArticle(t *testing.T) {
 		}
 	}
 }
+
+// TestGPSFixture checks the committed phone-like photo (also used by the
+// handler tests) still carries what the pipeline must remove.
+func TestGPSFixture(t *testing.T) {
+	data, err := os.ReadFile("testdata/gps-orientation6.jpg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(data, gpsLatitude) || !bytes.Contains(data, []byte("SecretCam")) {
+		t.Fatal("fixture lacks its GPS Exif")
+	}
+	store := DirStore{Dir: t.TempDir()}
+	im, err := StoreImage(store, "f", data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	assertNoSecrets(t, "fixture", readStored(t, store, im.Name))
+	if im.Width != 600 || im.Height != 1200 || len(im.Variants) != 1 {
+		t.Errorf("stored %+v, want 600×1200 with one variant", im)
+	}
+}
