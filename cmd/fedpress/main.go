@@ -23,6 +23,7 @@ Usage:
   fedpress backup [flags] DIR   snapshot the database and media into DIR (safe while serve runs)
   fedpress restore [flags] DIR  restore a backup into --data (stop serve first; --force replaces)
   fedpress export [flags] DIR   write every article as Markdown + front matter, comments as JSON
+  fedpress media-clean [flags]  strip location data from earlier uploads, make resized copies
   fedpress help                 this text
 
 Every command takes --data and --database-url; "fedpress CMD --help" lists its flags.
@@ -81,6 +82,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return cmdRestore(ctx, args[1:], stdout, stderr)
 	case "export":
 		return cmdExport(ctx, args[1:], stdout, stderr)
+	case "media-clean":
+		return cmdMediaClean(ctx, args[1:], stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return nil

@@ -82,3 +82,50 @@ func TestCLIUploadsStripLocation(t *testing.T) {
 		check(t, m)
 	})
 }
+
+// media-clean gives uploads made before the pipeline the same treatment,
+// in place; a second run finds nothing left to remove.
+func TestMediaCleanExistingUploads(t *testing.T) {
+	ctx := context.Background()
+	photo, err := os.ReadFile("../../web/testdata/gps-orientation6.jpg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := modelstest.SQLite(t)
+	media := web.DirStore{Dir: t.TempDir()}
+	if err := media.Put("old.jpg", bytes.NewReader(photo)); err != nil {
+		t.Fatal(err)
+	}
+	old := &models.Media{Path: "old.jpg", MimeType: "image/jpeg", Width: 1200, Height: 600, Size: int64(len(photo))}
+	remote := &models.Media{Path: "wxr-1.jpg", MimeType: "image/jpeg", RemoteURL: "https://old.example/a.jpg"}
+	gone := &models.Media{Path: "gone.png", MimeType: "image/png"}
+	for _, m := range []*models.Media{old, remote, gone} {
+		if err := store.CreateMedia(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for run := 1; run <= 2; run++ {
+		var warn bytes.Buffer
+		sum, err := cleanMedia(ctx, store, media, &warn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sum.images != 1 || sum.variants != 1 || sum.skipped != 1 || !strings.Contains(warn.String(), "gone.png: file missing") {
+			t.Errorf("run %d: %+v, warnings %q", run, sum, warn.String())
+		}
+		b, err := os.ReadFile(filepath.Join(media.Dir, "old.jpg"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bytes.Contains(b, gpsLatitude) || bytes.Contains(b, []byte("SecretCam")) {
+			t.Errorf("run %d: old.jpg still holds location or camera data", run)
+		}
+		m, err := store.MediaByPath(ctx, "old.jpg")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.Width != 600 || m.Height != 1200 || m.Size != int64(len(b)) || len(m.Variants) != 1 || m.Variants[0].Name != "old-480w.jpg" {
+			t.Errorf("run %d: row %+v", run, m)
+		}
+	}
+}
