@@ -476,3 +476,27 @@ func TestGPSFixture(t *testing.T) {
 		t.Errorf("stored %+v, want 600×1200 with one variant", im)
 	}
 }
+
+// A progressive JPEG has tables and scans after the first scan: the
+// segment filter must walk them and change nothing.
+func TestStoreImageProgressiveJPEG(t *testing.T) {
+	data, err := os.ReadFile("testdata/progressive.jpg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// With a comment added after the first scan, where a filter that stops
+	// at the first scan would not look.
+	sos := bytes.Index(data, []byte{0xFF, 0xDA})
+	next := sos + 2 + bytes.Index(data[sos+2:], []byte{0xFF, 0xC4}) // the DHT before the second scan
+	withComment := append(append(append([]byte{}, data[:next]...), segment(0xFE, []byte("secret-comment"))...), data[next:]...)
+	for _, in := range [][]byte{data, withComment} {
+		store := DirStore{Dir: t.TempDir()}
+		im, err := StoreImage(store, "p", in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := readStored(t, store, im.Name); !bytes.Equal(got, data) {
+			t.Errorf("stored %d bytes, want the %d of the file without its comment", len(got), len(data))
+		}
+	}
+}
