@@ -187,16 +187,17 @@ func articleLead(a *models.Article) string {
 	return web.Excerpt(web.WithoutFigures(a.HTML), summaryWords)
 }
 
-// articleAttachments lists the article's media, the image shown first in
-// the text leading (it becomes the preview in timelines).
+// articleAttachments lists the article's media, its featured image (the
+// author's choice, else the image shown first in the text) leading: it
+// becomes the preview in timelines.
 func (s *Service) articleAttachments(a *models.Article) vocab.ActivityStreamsAttachmentProperty {
 	media := append([]models.Media(nil), a.Media...)
-	if src, _ := web.FirstImage(a.HTML); src != "" {
-		for i, m := range media {
-			if i > 0 && (strings.HasSuffix(src, "/media/"+m.Path) || (m.RemoteURL != "" && src == m.RemoteURL)) {
-				first := media[i]
-				copy(media[1:i+1], media[:i])
-				media[0] = first
+	src, _ := web.FirstImage(a.HTML)
+	if f := a.FeaturedMedia(src); f != nil {
+		for i := range a.Media {
+			if i > 0 && &a.Media[i] == f {
+				copy(media[1:i+1], a.Media[:i])
+				media[0] = *f
 				break
 			}
 		}

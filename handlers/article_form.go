@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -31,6 +33,9 @@ type articleForm struct {
 	PublishedUTC string
 	Pinned       bool
 	Action       string // "draft" or "publish"
+	// FeaturedMedia is the chosen featured image's media id, "0" for the
+	// first image; "" (a form without the choice) keeps the saved one.
+	FeaturedMedia string
 }
 
 func readArticleForm(c echo.Context) articleForm {
@@ -42,6 +47,7 @@ func readArticleForm(c echo.Context) articleForm {
 		Tags: v("tags"), PublishedAt: strings.TrimSpace(v("published_at")),
 		PublishedUTC: strings.TrimSpace(v("published_utc")),
 		Pinned:       v("pinned") != "", Action: v("action"),
+		FeaturedMedia: strings.TrimSpace(v("featured_media")),
 	}
 }
 
@@ -60,6 +66,10 @@ func formFromArticle(a *models.Article) articleForm {
 		names[i] = t.Name
 	}
 	f.Tags = joinTags(names)
+	f.FeaturedMedia = "0"
+	if a.FeaturedMediaID != nil {
+		f.FeaturedMedia = strconv.FormatUint(uint64(*a.FeaturedMediaID), 10)
+	}
 	if a.PublishedAt != nil {
 		f.PublishedAt = a.PublishedAt.UTC().Format(dateInputLayout)
 	}
@@ -112,9 +122,9 @@ func (s *Server) renderArticleBody(ctx context.Context, markdown string) (string
 	for _, m := range media {
 		byName[m.Path] = m
 	}
-	html, _, err := web.PrepareArticle(markdown, func(name string) (int, int, bool) {
+	html, _, err := web.PrepareArticle(markdown, func(name string) (web.MediaImage, bool) {
 		m, ok := byName[name]
-		return m.Width, m.Height, ok
+		return mediaImage(m), ok
 	})
 	if err != nil {
 		return "", nil, fmt.Errorf("render article body: %w", err)
@@ -190,6 +200,19 @@ func (s *Server) saveArticle(ctx context.Context, id uint, f articleForm, user *
 	in.HTML = html
 	for _, m := range media {
 		in.MediaIDs = append(in.MediaIDs, m.ID)
+	}
+	if f.FeaturedMedia != "" {
+		n, err := strconv.ParseUint(f.FeaturedMedia, 10, 32)
+		if err != nil {
+			s.Log.Info("featured image refused", "value", f.FeaturedMedia, "article", id)
+			return nil, "", []string{"Choose the featured image from the list."}, nil
+		}
+		// An image taken out of the text stops being the featured one.
+		featured := uint(n)
+		if !slices.Contains(in.MediaIDs, featured) {
+			featured = 0
+		}
+		in.FeaturedMediaID = &featured
 	}
 
 	a, err = s.Store.SaveArticle(ctx, id, in)

@@ -3,6 +3,7 @@ package handlers
 import (
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -43,6 +44,9 @@ type articleFormData struct {
 	AutosaveURL string
 	Revisions   int64
 	Autosaved   *time.Time
+	// Featured lists the article's images to choose its featured image
+	// from (empty for a new article: it has none yet).
+	Featured []mediaItem
 }
 
 // articleEditsShown is how many recent changes the editor lists.
@@ -102,6 +106,11 @@ func (s *Server) renderArticleForm(c echo.Context, status int, a *models.Article
 			when = *a.PublishedAt
 		}
 		d.AuthorName = a.Author.Name
+		for _, m := range a.Media {
+			if strings.HasPrefix(m.MimeType, "image/") {
+				d.Featured = append(d.Featured, mediaItemOf(m))
+			}
+		}
 		edits, err := s.Store.ArticleEdits(ctx, a.ID, articleEditsShown)
 		if err != nil {
 			return err

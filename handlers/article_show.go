@@ -257,7 +257,14 @@ func (s *Server) renderArticle(c echo.Context, a *models.Article, status int, fo
 	p.Meta["twitter:card"] = "summary"
 	p.Meta["twitter:title"] = a.Title
 	p.Meta["twitter:description"] = p.Description
-	if src, alt := web.FirstImage(a.HTML); src != "" {
+	src, alt := web.FirstImage(a.HTML)
+	if f := featuredImage(a); f != nil {
+		src, alt = f.Src, f.Alt
+		if u := s.absURL(f.Src); u != "" {
+			p.FeaturedImage = &FeaturedImage{URL: u, Alt: f.Alt, Width: f.Width, Height: f.Height}
+		}
+	}
+	if src != "" {
 		if img := s.absURL(src); img != "" {
 			p.Meta["og:image"] = img
 			p.Meta["twitter:card"] = "summary_large_image"

@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -19,10 +18,6 @@ import (
 	"fedpress/web"
 )
 
-// maxImagePixels refuses images a browser would struggle to decode (the
-// header can claim any size in a few bytes).
-const maxImagePixels = 100_000_000
-
 // uploadError is an upload refused for a reason the author can fix.
 type uploadError struct {
 	status int
@@ -32,7 +27,8 @@ type uploadError struct {
 func (e *uploadError) Error() string { return e.msg }
 
 // storeUpload checks that fh is an image we accept (by its bytes, never its
-// name), stores it under a random name and records it.
+// name), stores it without private metadata and with resized copies under
+// a random name (see web.StoreImage) and records it.
 func (s *Server) storeUpload(ctx context.Context, fh *multipart.FileHeader, alt, caption string, authorID uint) (*models.Media, error) {
 	if fh.Size > s.Cfg.MaxUploadBytes {
 		return nil, &uploadError{http.StatusRequestEntityTooLarge, s.tooLargeMessage()}
@@ -52,39 +48,40 @@ func (s *Server) storeUpload(ctx context.Context, fh *multipart.FileHeader, alt,
 	if len(data) == 0 {
 		return nil, &uploadError{http.StatusBadRequest, "The file is empty."}
 	}
-	info, err := web.SniffImage(data)
+	b := make([]byte, 12)
+	if _, err := rand.Read(b); err != nil {
+		return nil, fmt.Errorf("media name: %w", err)
+	}
+	im, err := web.StoreImage(s.Media, hex.EncodeToString(b), data)
 	if errors.Is(err, web.ErrNotImage) {
 		s.Log.Info("upload refused", "file", fh.Filename, "err", err)
 		return nil, &uploadError{http.StatusUnsupportedMediaType,
 			fmt.Sprintf("“%s” is not an image this blog can show. Upload a photo or picture saved as JPEG, PNG, GIF or WebP.", fh.Filename)}
 	}
-	if err != nil {
-		return nil, fmt.Errorf("sniff upload: %w", err)
-	}
-	if int64(info.Width)*int64(info.Height) > maxImagePixels {
+	if errors.Is(err, web.ErrTooManyPixels) {
 		return nil, &uploadError{http.StatusUnprocessableEntity,
-			fmt.Sprintf("“%s” is %d×%d pixels; resize it below 100 megapixels.", fh.Filename, info.Width, info.Height)}
+			fmt.Sprintf("“%s” is too large (%v); resize it below 100 megapixels.", fh.Filename, err)}
 	}
-	b := make([]byte, 12)
-	if _, err := rand.Read(b); err != nil {
-		return nil, fmt.Errorf("media name: %w", err)
-	}
-	name := hex.EncodeToString(b) + info.Ext
-	if err := s.Media.Put(name, bytes.NewReader(data)); err != nil {
+	if err != nil {
 		return nil, fmt.Errorf("store upload: %w", err)
 	}
-	m := &models.Media{
-		AuthorID: authorID, Path: name, MimeType: info.MimeType, Width: info.Width, Height: info.Height,
-		Size: int64(len(data)), Alt: clip(alt, 1000), Caption: clip(caption, 1000),
-	}
+	m := mediaOf(im)
+	m.AuthorID, m.Alt, m.Caption = authorID, clip(alt, 1000), clip(caption, 1000)
 	if err := s.Store.CreateMedia(ctx, m); err != nil {
-		if rmErr := s.Media.Remove(name); rmErr != nil {
-			s.Log.Error("remove orphan upload", "name", name, "err", rmErr)
-		}
+		web.RemoveImage(s.Media, im)
 		return nil, err
 	}
-	s.Log.Info("media uploaded", "name", name, "type", info.MimeType, "bytes", len(data))
+	s.Log.Info("media uploaded", "name", im.Name, "type", im.MimeType, "bytes", len(data), "stored_bytes", im.Size, "variants", len(im.Variants))
 	return m, nil
+}
+
+// mediaOf is the media row of a stored image.
+func mediaOf(im web.StoredImage) *models.Media {
+	m := &models.Media{Path: im.Name, MimeType: im.MimeType, Width: im.Width, Height: im.Height, Size: im.Size}
+	for _, v := range im.Variants {
+		m.Variants = append(m.Variants, models.MediaVariant(v))
+	}
+	return m
 }
 
 // clip trims s and cuts it to n runes.
@@ -145,4 +142,13 @@ func (s *Server) mediaCreate(c echo.Context) error {
 	}
 	back := localPath(r.PostFormValue("return_to"), "/admin/media/")
 	return redirectSeeOther(c, withMsg(withQuery(back, "uploaded", m.Path), "uploaded"))
+}
+
+// mediaImage is what rendering needs to know of an upload.
+func mediaImage(m models.Media) web.MediaImage {
+	im := web.MediaImage{Width: m.Width, Height: m.Height}
+	for _, v := range m.Variants {
+		im.Variants = append(im.Variants, web.ImageVariant(v))
+	}
+	return im
 }

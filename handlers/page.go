@@ -36,6 +36,16 @@ type Page struct {
 	// (fediverse:creator), for article pages.
 	Creator string
 	Data    any
+
+	// FeaturedImage is the article's image for link previews (og:image,
+	// absolute URL), nil on other pages and articles without one.
+	FeaturedImage *FeaturedImage
+}
+
+// FeaturedImage is an image with its size as link previews want it.
+type FeaturedImage struct {
+	URL, Alt      string
+	Width, Height int // 0 when unknown
 }
 
 // FeedLink is one <link rel="alternate"> to a feed.

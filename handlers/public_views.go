@@ -34,6 +34,10 @@ type listItem struct {
 	ThumbAlt   string
 	Comments   int64
 	Tags       []models.Tag
+
+	// The featured image's resized copies and size, when it is ours.
+	ThumbSrcset             string
+	ThumbWidth, ThumbHeight int
 }
 
 // listView is a paginated list of articles.
@@ -125,7 +129,36 @@ func (s *Server) listItemOf(a *models.Article, comments int64) listItem {
 		it.Published = *a.PublishedAt
 	}
 	it.ThumbSrc, it.ThumbAlt = web.FirstImage(a.HTML)
+	if f := featuredImage(a); f != nil {
+		it.ThumbSrc, it.ThumbAlt = f.Src, f.Alt
+		it.ThumbSrcset, it.ThumbWidth, it.ThumbHeight = f.Srcset, f.Width, f.Height
+	}
 	return it
+}
+
+// featuredView is an article's featured image as pages show it.
+type featuredView struct {
+	Src, Alt, Srcset string
+	Width, Height    int // 0 when unknown (an imported remote image)
+}
+
+// featuredImage is the article's featured image (see
+// models.Article.FeaturedMedia), nil when it shows none of its media.
+func featuredImage(a *models.Article) *featuredView {
+	first, firstAlt := web.FirstImage(a.HTML)
+	m := a.FeaturedMedia(first)
+	if m == nil {
+		return nil
+	}
+	f := &featuredView{Src: m.RemoteURL, Alt: m.Alt, Width: m.Width, Height: m.Height}
+	if f.Src == "" {
+		f.Src = web.MediaPrefix + m.Path
+		f.Srcset = web.Srcset(f.Src, m.Width, mediaImage(*m).Variants)
+	}
+	if f.Alt == "" && strings.HasSuffix(first, f.Src) {
+		f.Alt = firstAlt
+	}
+	return f
 }
 
 // articleExcerpt is the author's summary, or the first words of the body.

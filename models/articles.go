@@ -60,6 +60,9 @@ type ArticleInput struct {
 	// FileKey, when set, ties the article to the Markdown file that
 	// `fedpress post` saves it from; empty leaves the current key.
 	FileKey string
+	// FeaturedMediaID, when not nil, sets the article's featured image (0:
+	// the first image); nil leaves it as it is (the CLI and imports).
+	FeaturedMediaID *uint
 }
 
 // SaveArticle creates (a.ID == 0) or updates an article with its tags and
@@ -95,6 +98,12 @@ func (s *Store) SaveArticle(ctx context.Context, id uint, in ArticleInput) (*Art
 		a.Title, a.Slug, a.Summary, a.Markdown, a.HTML = in.Title, in.Slug, in.Summary, in.Markdown, in.HTML
 		a.Format, a.Status, a.Language, a.PublishedAt = in.Format, in.Status, in.Language, in.PublishedAt
 		a.AuthorID, a.Pinned, a.Imported, a.WPPostID = in.AuthorID, in.Pinned, in.Imported, in.WPPostID
+		if in.FeaturedMediaID != nil {
+			a.FeaturedMediaID = nil
+			if *in.FeaturedMediaID != 0 {
+				a.FeaturedMediaID = in.FeaturedMediaID
+			}
+		}
 		if in.EditorID != 0 {
 			a.LastEditedByID = &in.EditorID
 		}

@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"fmt"
+	"strings"
 )
 
 // CreateMedia records an uploaded file.
@@ -64,4 +65,28 @@ func (s *Store) MediaByPaths(ctx context.Context, paths []string) ([]Media, erro
 		return nil, fmt.Errorf("load media by paths: %w", err)
 	}
 	return ms, nil
+}
+
+// FeaturedMedia is the image that represents the article in lists, link
+// previews and the federated preview: the one the author chose while it
+// is still attached, else the attached image firstSrc shows (the first
+// <img> of the HTML). nil when neither is one of the article's media.
+func (a *Article) FeaturedMedia(firstSrc string) *Media {
+	if a.FeaturedMediaID != nil {
+		for i := range a.Media {
+			if a.Media[i].ID == *a.FeaturedMediaID && strings.HasPrefix(a.Media[i].MimeType, "image/") {
+				return &a.Media[i]
+			}
+		}
+	}
+	if firstSrc == "" {
+		return nil
+	}
+	for i := range a.Media {
+		m := &a.Media[i]
+		if m.RemoteURL != "" && firstSrc == m.RemoteURL || m.RemoteURL == "" && strings.HasSuffix(firstSrc, "/media/"+m.Path) {
+			return m
+		}
+	}
+	return nil
 }

@@ -69,6 +69,17 @@ func migrations() []migration {
 		}},
 		{11, "article revisions, file ids, date settings", migrateRevisions},
 		{12, "full-text search index", migrateSearch},
+		{13, "image variants and featured image", func(tx *gorm.DB) error {
+			if !tx.Migrator().HasColumn(&Media{}, "Variants") {
+				if err := tx.Migrator().AddColumn(&Media{}, "Variants"); err != nil {
+					return err
+				}
+			}
+			if tx.Migrator().HasColumn(&Article{}, "FeaturedMediaID") {
+				return nil // created by v1 from the current struct
+			}
+			return tx.Migrator().AddColumn(&Article{}, "FeaturedMediaID")
+		}},
 		{16, "interactions: the local actor a direct message names", func(tx *gorm.DB) error {
 			if tx.Migrator().HasColumn(&Interaction{}, "LocalActor") {
 				return nil // created by v1 from the current struct

@@ -115,6 +115,11 @@ type Article struct {
 	// `fedpress post` saves the article from: posting that file again
 	// updates this article and no other. Nil for the others.
 	FileKey *string `gorm:"size:64;uniqueIndex"`
+
+	// FeaturedMediaID is the image the author chose to represent the
+	// article (lists, link previews, the federated preview); nil means
+	// the first image. See FeaturedMedia.
+	FeaturedMediaID *uint
 }
 
 // Tag groups articles; WordPress categories become tags too.
@@ -136,7 +141,16 @@ type Media struct {
 	Alt       string `gorm:"type:text"`
 	Caption   string `gorm:"type:text"`
 	RemoteURL string `gorm:"type:text"` // imported attachments kept as links
+	// Variants are resized copies (narrowest first), for srcset.
+	Variants  []MediaVariant `gorm:"type:text;serializer:json"`
 	CreatedAt time.Time
+}
+
+// MediaVariant is a resized copy of an uploaded image, stored next to it.
+type MediaVariant struct {
+	Name          string `json:"name"`
+	Width, Height int
+	Size          int64
 }
 
 // Interaction kinds: everything that happens to an article from outside.

@@ -43,9 +43,10 @@ func (s *Store) ImportWXRAuthor(ctx context.Context, a Author, keys func() (priv
 // ImportWXRMedia returns the media row with m.Path, creating it from m when
 // there is none. Paths are content hashes (local files) or derived from the
 // remote URL, so the same attachment always maps to the same path. write,
-// when not nil, stores the file and runs only for a new row, before it is
-// inserted: a re-import touches no file.
-func (s *Store) ImportWXRMedia(ctx context.Context, m Media, write func() error) (*Media, bool, error) {
+// when not nil, stores the file (filling in what storing learnt: size,
+// variants) and runs only for a new row, before it is inserted: a
+// re-import touches no file.
+func (s *Store) ImportWXRMedia(ctx context.Context, m Media, write func(*Media) error) (*Media, bool, error) {
 	existing, err := s.MediaByPath(ctx, m.Path)
 	if err == nil {
 		return existing, false, nil
@@ -54,7 +55,7 @@ func (s *Store) ImportWXRMedia(ctx context.Context, m Media, write func() error)
 		return nil, false, err
 	}
 	if write != nil {
-		if err := write(); err != nil {
+		if err := write(&m); err != nil {
 			return nil, false, fmt.Errorf("store media %q: %w", m.Path, err)
 		}
 	}

@@ -29,20 +29,39 @@ func MediaNames(markdown string) []string {
 	return names
 }
 
+// MediaImage is what rendering needs to know about an upload.
+type MediaImage struct {
+	Width, Height int
+	Variants      []ImageVariant
+}
+
 // PrepareArticle renders an article's markdown as it is saved, by the editor
 // and by `fedpress post` alike: sanitized HTML in which uploaded images carry
-// the width and height that size reports (so pages do not jump while images
-// load), plus the upload names the article references (see MediaNames).
-// size gets an upload file name; it may be nil.
-func PrepareArticle(markdown string, size func(name string) (w, h int, ok bool)) (html string, media []string, err error) {
+// the width and height that lookup reports (so pages do not jump while
+// images load) and a srcset of their resized copies (so phones load small
+// ones), plus the upload names the article references (see MediaNames).
+// lookup gets an upload file name; it may be nil.
+func PrepareArticle(markdown string, lookup func(name string) (MediaImage, bool)) (html string, media []string, err error) {
 	var opts MarkdownOptions
-	if size != nil {
+	if lookup != nil {
 		opts.ImageSize = func(src string) (int, int, bool) {
 			name, ok := MediaName(src)
 			if !ok {
 				return 0, 0, false
 			}
-			return size(name)
+			im, ok := lookup(name)
+			return im.Width, im.Height, ok
+		}
+		opts.ImageSrcset = func(src string) string {
+			name, ok := MediaName(src)
+			if !ok {
+				return ""
+			}
+			im, ok := lookup(name)
+			if !ok {
+				return ""
+			}
+			return Srcset(MediaPrefix+name, im.Width, im.Variants)
 		}
 	}
 	html, err = RenderMarkdownOpts(markdown, opts)

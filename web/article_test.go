@@ -32,10 +32,10 @@ func TestPrepareArticle(t *testing.T) {
 		"![c](/media/z.jpg \"Cap\")\n\n![again](/media/x.png)\n"
 	sizes := map[string][2]int{"x.png": {640, 480}, "z.jpg": {10, 20}}
 	var asked []string
-	html, media, err := PrepareArticle(md, func(name string) (int, int, bool) {
+	html, media, err := PrepareArticle(md, func(name string) (MediaImage, bool) {
 		asked = append(asked, name)
 		s, ok := sizes[name]
-		return s[0], s[1], ok
+		return MediaImage{Width: s[0], Height: s[1]}, ok
 	})
 	if err != nil {
 		t.Fatal(err)

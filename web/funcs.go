@@ -254,8 +254,23 @@ func Emojify(s string, emojis map[string]string) string {
 	}
 }
 
-// AbsoluteURLs rewrites root-relative href and src attributes ("/media/x.jpg")
-// to absolute URLs on base, as feed readers and remote servers need.
+// absoluteSrcset makes each root-relative candidate of a srcset absolute.
+func absoluteSrcset(set, base string) string {
+	parts := strings.Split(set, ",")
+	for i, p := range parts {
+		c := strings.TrimSpace(p)
+		if strings.HasPrefix(c, "/") && !strings.HasPrefix(c, "//") {
+			parts[i] = base + c
+		} else {
+			parts[i] = c
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// AbsoluteURLs rewrites root-relative href, src and srcset URLs
+// ("/media/x.jpg") to absolute URLs on base, as feed readers and remote
+// servers need.
 func AbsoluteURLs(s, base string) string {
 	base = strings.TrimRight(base, "/")
 	if !strings.Contains(s, `="/`) {
@@ -276,6 +291,11 @@ func AbsoluteURLs(s, base string) string {
 				if (a.Key == "href" || a.Key == "src") && strings.HasPrefix(a.Val, "/") && !strings.HasPrefix(a.Val, "//") {
 					t.Attr[i].Val = base + a.Val
 					changed = true
+				}
+				if a.Key == "srcset" {
+					if v := absoluteSrcset(a.Val, base); v != a.Val {
+						t.Attr[i].Val, changed = v, true
+					}
 				}
 			}
 			if changed {

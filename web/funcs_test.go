@@ -90,6 +90,12 @@ func TestAbsoluteURLs(t *testing.T) {
 	if got := AbsoluteURLs(in, "https://blog.example/"); got != want {
 		t.Errorf("AbsoluteURLs\n got %s\nwant %s", got, want)
 	}
+	// Resized copies too: a feed reader resolves them against nothing.
+	in = `<img src="/media/p.jpg" srcset="/media/p-480w.jpg 480w, /media/p.jpg 900w" sizes="100vw">`
+	want = `<img src="https://blog.example/media/p.jpg" srcset="https://blog.example/media/p-480w.jpg 480w, https://blog.example/media/p.jpg 900w" sizes="100vw">`
+	if got := AbsoluteURLs(in, "https://blog.example/"); got != want {
+		t.Errorf("AbsoluteURLs with srcset\n got %s\nwant %s", got, want)
+	}
 }
 
 func TestFirstImage(t *testing.T) {

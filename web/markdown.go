@@ -26,6 +26,9 @@ type MarkdownOptions struct {
 	// (the unescaped value, as in ImageRef.Src). When ok, width/height are
 	// emitted on the <img> so browsers can reserve space (no layout shift).
 	ImageSize func(src string) (w, h int, ok bool)
+	// ImageSrcset gives the srcset of an image destination ("" for none);
+	// images with one get sizes="ArticleImageSizes" too.
+	ImageSrcset func(src string) string
 }
 
 // ImageRef is an image referenced from markdown, in document order.
@@ -49,6 +52,9 @@ func RenderMarkdownOpts(src string, opts MarkdownOptions) (string, error) {
 	pc := parser.NewContext()
 	if opts.ImageSize != nil {
 		pc.Set(imageSizeKey, opts.ImageSize)
+	}
+	if opts.ImageSrcset != nil {
+		pc.Set(imageSrcsetKey, opts.ImageSrcset)
 	}
 	var buf bytes.Buffer
 	if err := articleMarkdown().Convert([]byte(src), &buf, parser.WithContext(pc)); err != nil {
@@ -197,6 +203,8 @@ func resolveMarkdownText(v []byte) string {
 
 var imageSizeKey = parser.NewContextKey()
 
+var imageSrcsetKey = parser.NewContextKey()
+
 // articleMarkdown is the shared goldmark instance for articles; goldmark
 // instances are safe for concurrent use once built.
 var articleMarkdown = sync.OnceValue(func() goldmark.Markdown {
@@ -259,6 +267,7 @@ type figureTransformer struct{}
 func (figureTransformer) Transform(doc *ast.Document, reader text.Reader, pc parser.Context) {
 	source := reader.Source()
 	sizeFn, _ := pc.Get(imageSizeKey).(func(string) (int, int, bool))
+	srcsetFn, _ := pc.Get(imageSrcsetKey).(func(string) string)
 
 	var paras []*ast.Paragraph
 	_ = ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
@@ -273,6 +282,12 @@ func (figureTransformer) Transform(doc *ast.Document, reader text.Reader, pc par
 				if w, h, ok := sizeFn(resolveMarkdownText(n.Destination)); ok && w > 0 && h > 0 {
 					n.SetAttributeString("width", []byte(strconv.Itoa(w)))
 					n.SetAttributeString("height", []byte(strconv.Itoa(h)))
+				}
+			}
+			if srcsetFn != nil {
+				if set := srcsetFn(resolveMarkdownText(n.Destination)); set != "" {
+					n.SetAttributeString("srcset", []byte(set))
+					n.SetAttributeString("sizes", []byte(ArticleImageSizes))
 				}
 			}
 		}
@@ -336,7 +351,7 @@ func (r *imageRenderer) renderImage(w util.BufWriter, source []byte, node ast.No
 		html.DefaultWriter.Write(w, n.Title)
 		_ = w.WriteByte('"')
 	}
-	for _, name := range []string{"width", "height"} {
+	for _, name := range []string{"width", "height", "srcset", "sizes"} {
 		if v, ok := n.AttributeString(name); ok {
 			fmt.Fprintf(w, ` %s="%s"`, name, util.EscapeHTML(v.([]byte)))
 		}

@@ -45,6 +45,8 @@ var (
 	reID          = regexp.MustCompile(`^[a-zA-Z0-9_:.-]+$`)
 	reLanguage    = regexp.MustCompile(`^language-[a-zA-Z0-9_+#.-]+$`)
 	reLoading     = regexp.MustCompile(`^(?:lazy|eager)$`)
+	reMediaSrcset = regexp.MustCompile(`^/media/[0-9A-Za-z][0-9A-Za-z._-]* [1-9][0-9]{0,4}w(?:, /media/[0-9A-Za-z][0-9A-Za-z._-]* [1-9][0-9]{0,4}w)*$`)
+	reSizes       = regexp.MustCompile(`^[0-9A-Za-z(): ,.-]{1,200}$`)
 	reRole        = regexp.MustCompile(`^doc-(?:noteref|backlink|endnotes|footnote)$`)
 	reFootnoteA   = regexp.MustCompile(`^footnote-(?:ref|backref)$`)
 	reFootnotes   = regexp.MustCompile(`^footnotes$`)
@@ -71,6 +73,10 @@ func newArticlePolicy() *bluemonday.Policy {
 
 	p.AllowAttrs("src").OnElements("img") // URL-checked by AllowImages' URL policy
 	p.AllowAttrs("loading").Matching(reLoading).OnElements("img")
+	// Resized copies of our own uploads only (see Srcset): a srcset naming
+	// other hosts would load what the src policy would not.
+	p.AllowAttrs("srcset").Matching(reMediaSrcset).OnElements("img")
+	p.AllowAttrs("sizes").Matching(reSizes).OnElements("img")
 
 	// GFM task lists render as disabled checkboxes; fixArticleTag drops any
 	// other kind of input.

@@ -26,6 +26,7 @@ Usage:
   fedpress backup [flags] DIR   snapshot the database and media into DIR (safe while serve runs)
   fedpress restore [flags] DIR  restore a backup into --data (stop serve first; --force replaces)
   fedpress export [flags] DIR   write every article as Markdown + front matter, comments as JSON
+  fedpress media-clean [flags]  strip location data from earlier uploads, make resized copies
   fedpress version              the version of this binary (also --version)
   fedpress help [CMD]           this text, or the help of CMD
 
@@ -126,6 +127,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return cmdRestore(ctx, args[1:], stdout, stderr)
 	case "export":
 		return cmdExport(ctx, args[1:], stdout, stderr)
+	case "media-clean":
+		return cmdMediaClean(ctx, args[1:], stdout, stderr)
 	case "version", "-version", "--version":
 		fmt.Fprintln(stdout, "fedpress", versionString())
 		return nil

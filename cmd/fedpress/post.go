@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"crypto/rand"
@@ -360,14 +359,14 @@ func uploadLocalImage(ctx context.Context, store *models.Store, media web.MediaS
 	if err != nil {
 		return nil, fmt.Errorf("image %s: %w", src, err)
 	}
+	sum := sha256.Sum256(data)
+	base := hex.EncodeToString(sum[:12])
 	info, err := web.SniffImage(data)
 	if err != nil {
 		return nil, fmt.Errorf("image %s: %w", src, err)
 	}
-	sum := sha256.Sum256(data)
-	name := hex.EncodeToString(sum[:12]) + info.Ext
 	am := meta[filepath.Clean(src)]
-	if m, err := store.MediaByPath(ctx, name); err == nil {
+	if m, err := store.MediaByPath(ctx, base+info.Ext); err == nil {
 		// The same file again: describe it if it was not yet.
 		if m.Alt == "" && am[0] != "" || m.Caption == "" && am[1] != "" {
 			m.Alt, m.Caption = cmp.Or(m.Alt, am[0]), cmp.Or(m.Caption, am[1])
@@ -377,15 +376,26 @@ func uploadLocalImage(ctx context.Context, store *models.Store, media web.MediaS
 		}
 		return m, nil
 	}
-	if err := media.Put(name, bytes.NewReader(data)); err != nil {
-		return nil, err
+	im, err := web.StoreImage(media, base, data)
+	if err != nil {
+		return nil, fmt.Errorf("image %s: %w", src, err)
 	}
-	m := &models.Media{AuthorID: authorID, Path: name, MimeType: info.MimeType, Width: info.Width, Height: info.Height, Size: int64(len(data)),
-		Alt: am[0], Caption: am[1]}
+	m := mediaOf(im)
+	m.AuthorID, m.Alt, m.Caption = authorID, am[0], am[1]
 	if err := store.CreateMedia(ctx, m); err != nil {
+		web.RemoveImage(media, im)
 		return nil, err
 	}
 	return m, nil
+}
+
+// mediaOf is the media row of a stored image.
+func mediaOf(im web.StoredImage) *models.Media {
+	m := &models.Media{Path: im.Name, MimeType: im.MimeType, Width: im.Width, Height: im.Height, Size: im.Size}
+	for _, v := range im.Variants {
+		m.Variants = append(m.Variants, models.MediaVariant(v))
+	}
+	return m
 }
 
 // renderWithMedia renders Markdown as the editor does, with image sizes from
@@ -401,9 +411,13 @@ func renderWithMedia(ctx context.Context, store *models.Store, body string) (str
 		byName[m.Path] = m
 		ids = append(ids, m.ID)
 	}
-	html, _, err := web.PrepareArticle(body, func(name string) (int, int, bool) {
+	html, _, err := web.PrepareArticle(body, func(name string) (web.MediaImage, bool) {
 		m, ok := byName[name]
-		return m.Width, m.Height, ok && m.Width > 0
+		im := web.MediaImage{Width: m.Width, Height: m.Height}
+		for _, v := range m.Variants {
+			im.Variants = append(im.Variants, web.ImageVariant(v))
+		}
+		return im, ok && m.Width > 0
 	})
 	if err != nil {
 		return "", nil, fmt.Errorf("render markdown: %w", err)

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -350,9 +349,20 @@ func (im *wxrImporter) localMedia(ctx context.Context, data []byte, m models.Med
 		return nil, false, nil // a PDF or such: not served as media, keep the link
 	}
 	sum := sha256.Sum256(data)
-	m.Path = hex.EncodeToString(sum[:12]) + info.Ext
-	m.MimeType, m.Width, m.Height, m.Size = info.MimeType, info.Width, info.Height, int64(len(data))
-	got, created, err := im.tx.ImportWXRMedia(ctx, m, func() error { return im.opt.Media.Put(m.Path, bytes.NewReader(data)) })
+	base := hex.EncodeToString(sum[:12])
+	m.Path = base + info.Ext
+	got, created, err := im.tx.ImportWXRMedia(ctx, m, func(m *models.Media) error {
+		stored, err := web.StoreImage(im.opt.Media, base, data)
+		if err != nil {
+			return err
+		}
+		sm := mediaOf(stored)
+		m.Path, m.MimeType, m.Width, m.Height, m.Size, m.Variants = sm.Path, sm.MimeType, sm.Width, sm.Height, sm.Size, sm.Variants
+		return nil
+	})
+	if errors.Is(err, web.ErrNotImage) || errors.Is(err, web.ErrTooManyPixels) {
+		return nil, false, nil // unreadable or huge: keep the link
+	}
 	if err != nil {
 		return nil, false, err
 	}
