@@ -27,6 +27,7 @@ type articleForm struct {
 	PublishedUTC string
 	Pinned       bool
 	Action       string // "draft" or "publish"
+	Kind         string // models.ArticlePost or models.ArticlePage
 }
 
 func readArticleForm(c echo.Context) articleForm {
@@ -37,14 +38,14 @@ func readArticleForm(c echo.Context) articleForm {
 		Summary: strings.TrimSpace(v("summary")), Body: strings.ReplaceAll(v("body"), "\r\n", "\n"),
 		Tags: v("tags"), PublishedAt: strings.TrimSpace(v("published_at")),
 		PublishedUTC: strings.TrimSpace(v("published_utc")),
-		Pinned:       v("pinned") != "", Action: v("action"),
+		Pinned:       v("pinned") != "", Action: v("action"), Kind: v("kind"),
 	}
 }
 
 // formFromArticle fills the editor from a saved article. Imported HTML
 // articles have no Markdown: their HTML is shown, which Markdown keeps.
 func formFromArticle(a *models.Article) articleForm {
-	f := articleForm{Title: a.Title, Slug: a.Slug, Summary: a.Summary, Body: a.Markdown, Pinned: a.Pinned}
+	f := articleForm{Title: a.Title, Slug: a.Slug, Summary: a.Summary, Body: a.Markdown, Pinned: a.Pinned, Kind: a.Kind}
 	if f.Body == "" && a.Format == "html" {
 		f.Body = a.HTML
 	}
@@ -134,6 +135,12 @@ func (s *Server) saveArticle(ctx context.Context, id uint, f articleForm, user *
 	} else if utf8.RuneCountInString(f.Title) > 500 {
 		problems = append(problems, "Titles can have at most 500 characters.")
 	}
+	if f.Kind == "" {
+		f.Kind = models.ArticlePost
+	}
+	if f.Kind != models.ArticlePost && f.Kind != models.ArticlePage {
+		problems = append(problems, "Choose “Post” or “Page” as the type.")
+	}
 	if f.Action != "draft" && f.Action != "publish" {
 		problems = append(problems, "Choose “Save draft” or “Publish”.")
 	}
@@ -148,7 +155,7 @@ func (s *Server) saveArticle(ctx context.Context, id uint, f articleForm, user *
 	in := models.ArticleInput{
 		Title: f.Title, Summary: f.Summary, Markdown: f.Body, Format: "markdown",
 		Tags: f.tagNames(), Pinned: f.Pinned, AuthorID: user.ID, PublishedAt: published,
-		EditorID: user.ID,
+		EditorID: user.ID, Kind: f.Kind,
 	}
 	if old != nil { // what the editor does not show stays as it was
 		in.AuthorID, in.Language, in.Imported, in.WPPostID = old.AuthorID, old.Language, old.Imported, old.WPPostID
@@ -173,6 +180,11 @@ func (s *Server) saveArticle(ctx context.Context, id uint, f articleForm, user *
 		}
 		if in.Slug, err = s.Store.UniqueSlug(ctx, web.Slugify(base), id); err != nil {
 			return nil, "", nil, err
+		}
+	}
+	if in.Kind == models.ArticlePage {
+		if msg := s.pageSlugProblem(in.Slug); msg != "" {
+			return nil, "", []string{msg}, nil
 		}
 	}
 

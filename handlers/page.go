@@ -22,6 +22,7 @@ type Page struct {
 	// AlternateAS2 is the ActivityPub JSON of this page, if it has one.
 	AlternateAS2 string
 	Months       []models.MonthCount
+	Menu         []models.MenuItem // the header navigation
 	User         *models.Author // logged-in author, nil for readers
 	CSRF         string
 	Flash        string
@@ -66,6 +67,9 @@ func (s *Server) newPage(c echo.Context, title string, data any) (*Page, error) 
 	}
 	if sess := currentSession(c); sess != nil {
 		p.CSRF = sess.CSRFToken
+	}
+	if p.Menu, err = s.siteMenu(c, st); err != nil {
+		return nil, err
 	}
 	return p, nil
 }

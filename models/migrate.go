@@ -67,6 +67,23 @@ func migrations() []migration {
 			}
 			return tx.Migrator().AddColumn(&Interaction{}, "StampedAt")
 		}},
+		{15, "static pages and the navigation menu", func(tx *gorm.DB) error {
+			// Columns only if missing: v1 creates them from the current structs.
+			if !tx.Migrator().HasColumn(&Article{}, "Kind") {
+				if err := tx.Migrator().AddColumn(&Article{}, "Kind"); err != nil {
+					return err
+				}
+			}
+			if !tx.Migrator().HasIndex(&Article{}, "Kind") {
+				if err := tx.Migrator().CreateIndex(&Article{}, "Kind"); err != nil {
+					return err
+				}
+			}
+			if tx.Migrator().HasColumn(&Settings{}, "Menu") {
+				return nil
+			}
+			return tx.Migrator().AddColumn(&Settings{}, "Menu")
+		}},
 	}
 }
 

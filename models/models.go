@@ -73,6 +73,10 @@ type Settings struct {
 	SetupToken                string `gorm:"size:100"` // one-time first-author token; empty once used
 	CreatedAt                 time.Time
 	UpdatedAt                 time.Time
+
+	// Menu is the header navigation, JSON []MenuItem; empty shows Home and
+	// the published pages.
+	Menu string `gorm:"type:text"`
 }
 
 // Article is a blog post. HTML is the sanitized rendering of Markdown, kept so
@@ -106,6 +110,22 @@ type Article struct {
 	// LastEditedByID is the account that saved the article last: an editor
 	// or the owner may edit an article that stays attributed to its author.
 	LastEditedByID *uint
+
+	// Kind is ArticlePost or ArticlePage, as WordPress's post_type: a page
+	// (About, Contact) lives at /slug/, outside lists, feeds and federation.
+	Kind string `gorm:"size:8;not null;default:'post';index"`
+}
+
+// Article kinds.
+const (
+	ArticlePost = "post"
+	ArticlePage = "page"
+)
+
+// MenuItem is one entry of the site header's navigation.
+type MenuItem struct {
+	Label string `json:"label"`
+	URL   string `json:"url"`
 }
 
 // Tag groups articles; WordPress categories become tags too.
