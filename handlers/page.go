@@ -22,12 +22,13 @@ type Page struct {
 	// AlternateAS2 is the ActivityPub JSON of this page, if it has one.
 	AlternateAS2 string
 	Months       []models.MonthCount
-	Menu         []models.MenuItem // the header navigation
 	User         *models.Author // logged-in author, nil for readers
 	CSRF         string
 	Flash        string
 	Meta         map[string]string // OpenGraph / Twitter card properties
 	Data         any
+
+	Menu []models.MenuItem // the header navigation
 }
 
 type ctxKey string
