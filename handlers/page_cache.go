@@ -157,12 +157,19 @@ func (s *Server) cachePage(next echo.HandlerFunc) echo.HandlerFunc {
 		c.Response().Header().Set("X-Cache", "miss")
 		err = next(c)
 		c.Response().Writer = rec.ResponseWriter
-		if err == nil && rec.status == http.StatusOK && rec.buf.Len() <= maxCachedBody {
+		if err == nil && rec.status == http.StatusOK && rec.buf.Len() <= maxCachedBody && !personal(c.Response().Header()) {
 			s.pages.put(&cachedPage{key: key, gen: gen, at: now, status: rec.status,
 				header: c.Response().Header().Clone(), body: bytes.Clone(rec.buf.Bytes())})
 		}
 		return err
 	}
+}
+
+// personal reports a response made for one visitor only, which no shared
+// cache may keep.
+func personal(h http.Header) bool {
+	cc := strings.ToLower(h.Get("Cache-Control"))
+	return strings.Contains(cc, "private") || strings.Contains(cc, "no-store")
 }
 
 func hasSessionCookie(r *http.Request) bool {
