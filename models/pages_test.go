@@ -111,3 +111,55 @@ func TestPagesOutsideLists(t *testing.T) {
 		}
 	})
 }
+
+// TestMigratePages: an older database gets the kind column, existing
+// articles stay posts, and the menu column is added.
+func TestMigratePages(t *testing.T) {
+	for _, backend := range []string{"sqlite", "postgres"} {
+		t.Run(backend, func(t *testing.T) {
+			ctx := context.Background()
+			opt, dial := upgradeTarget(t, backend)
+			s, err := models.Open(ctx, opt)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.EnsureSettings(ctx, keys); err != nil {
+				t.Fatal(err)
+			}
+			a := newAuthor(t, s, "alice")
+			when := time.Now().UTC().Add(-time.Hour).Truncate(time.Second)
+			art, err := s.SaveArticle(ctx, 0, models.ArticleInput{Title: "Old", Slug: "old", Status: models.StatusPublished, PublishedAt: &when, AuthorID: a.ID})
+			if err != nil {
+				t.Fatal(err)
+			}
+			s.Close()
+
+			raw := rawDB(t, dial)
+			for _, stmt := range []string{
+				"DROP INDEX idx_articles_kind",
+				"ALTER TABLE articles DROP COLUMN kind",
+				"ALTER TABLE settings DROP COLUMN menu",
+				"DELETE FROM schema_migrations WHERE version = 15",
+			} {
+				if err := raw.Exec(stmt).Error; err != nil {
+					t.Fatalf("%s: %v", stmt, err)
+				}
+			}
+			s, err = models.Open(ctx, opt)
+			if err != nil {
+				t.Fatalf("migrate to v15: %v", err)
+			}
+			defer s.Close()
+			got, err := s.ArticleByID(ctx, art.ID)
+			if err != nil || got.Kind != models.ArticlePost || got.Permalink() != art.Permalink() {
+				t.Fatalf("article after the migration: %+v %v", got, err)
+			}
+			if as, total, err := s.ListVisible(ctx, models.ArticleQuery{Now: time.Now()}); err != nil || total != 1 || len(as) != 1 {
+				t.Errorf("ListVisible after the migration: %d %v", total, err)
+			}
+			if err := s.SaveMenu(ctx, []models.MenuItem{{Label: "Home", URL: "/"}}); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+}
