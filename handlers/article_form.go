@@ -135,8 +135,11 @@ func (s *Server) saveArticle(ctx context.Context, id uint, f articleForm, user *
 	} else if utf8.RuneCountInString(f.Title) > 500 {
 		problems = append(problems, "Titles can have at most 500 characters.")
 	}
-	if f.Kind == "" {
+	if f.Kind == "" { // a form without the field keeps what was saved
 		f.Kind = models.ArticlePost
+		if old != nil {
+			f.Kind = old.Kind
+		}
 	}
 	if f.Kind != models.ArticlePost && f.Kind != models.ArticlePage {
 		problems = append(problems, "Choose “Post” or “Page” as the type.")

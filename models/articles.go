@@ -58,7 +58,7 @@ type ArticleInput struct {
 	MediaIDs                                                       []uint
 	Pinned, Imported                                               bool
 	WPPostID                                                       int
-	Kind                                                           string // ArticlePost (default) or ArticlePage
+	Kind                                                           string // ArticlePost or ArticlePage; "" is a post, or on update the kind as it was
 	// EditorID is the account saving: recorded as the last editor and in
 	// the article's edits. 0 (imports) records nobody.
 	EditorID uint
@@ -88,7 +88,11 @@ func (s *Store) SaveArticle(ctx context.Context, id uint, in ArticleInput) (*Art
 		if a.Format == "" {
 			a.Format = "markdown"
 		}
-		a.Kind = in.Kind
+		// An update that names no kind (`fedpress post`, imports) keeps
+		// the stored one: a page stays a page.
+		if in.Kind != "" || id == 0 {
+			a.Kind = in.Kind
+		}
 		if a.Kind != ArticlePage {
 			a.Kind = ArticlePost
 		}

@@ -70,6 +70,11 @@ func TestPagesOutsideLists(t *testing.T) {
 		if err != nil || len(pages) != 1 || pages[0].ID != page.ID {
 			t.Errorf("ListVisiblePages = %+v, %v", pages, err)
 		}
+		// An update naming no kind (`fedpress post`) keeps a page a page.
+		kept, err := s.SaveArticle(ctx, page.ID, models.ArticleInput{Title: "About", Slug: "about", Status: models.StatusPublished, PublishedAt: &when, AuthorID: a.ID})
+		if err != nil || kept.Kind != models.ArticlePage {
+			t.Errorf("page updated without a kind: %+v, %v", kept, err)
+		}
 		counts, err := s.AdminArticleCounts(ctx, now, 0)
 		if err != nil || counts.All != 1 || counts.Pages != 1 || counts.Published != 1 {
 			t.Errorf("AdminArticleCounts = %+v, %v", counts, err)
