@@ -37,7 +37,10 @@ func (s *Service) ArticleSaved(ctx context.Context, articleID uint) error {
 	if a.Imported || a.DeletedAt != nil {
 		return nil
 	}
-	if !a.IsVisible(now) {
+	// Static pages (About, Contact) are not federated, as WordPress's
+	// ActivityPub plugin does by default: they are not news for followers.
+	// A post turned into a page is retracted like an unpublished one.
+	if !a.IsVisible(now) || a.IsPage() {
 		if a.FederatedAt != nil {
 			return s.articleUnpublished(ctx, a)
 		}

@@ -114,6 +114,8 @@ func flashText(code string) string {
 		return "Answer sent privately."
 	case "settings":
 		return "Settings saved."
+	case "menu":
+		return "Menu saved."
 	case "profile":
 		return "Profile saved."
 	case "password":

@@ -14,8 +14,9 @@ import (
 func (s *Server) archiveYearShow(c echo.Context) error {
 	year, err := parseYear(c.Param("year"))
 	if err != nil {
-		// Not a year: WordPress's /slug/ permalink shape shares this route.
-		return s.legacyRedirect(c)
+		// Not a year: a static page /slug/, or WordPress's /slug/
+		// permalink shape, shares this route.
+		return s.pageOrLegacyShow(c)
 	}
 	from := time.Date(year, 1, 1, 0, 0, 0, 0, time.UTC)
 	heading := fmt.Sprintf("Yearly Archives: %d", year)

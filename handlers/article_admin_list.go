@@ -95,6 +95,7 @@ func (s *Server) adminArticlesList(c echo.Context) error {
 	}{
 		{models.FilterAll, "All", counts.All}, {models.FilterPublished, "Published", counts.Published},
 		{models.FilterScheduled, "Scheduled", counts.Scheduled}, {models.FilterDrafts, "Drafts", counts.Drafts},
+		{models.FilterPages, "Pages", counts.Pages},
 	} {
 		d.Tabs = append(d.Tabs, adminTab{Key: t.key, Label: t.label, Count: t.n, Current: t.key == filter,
 			URL: "/admin/articles/?status=" + t.key})
@@ -129,6 +130,7 @@ func (s *Server) adminArticlesList(c echo.Context) error {
 		d.Empty = map[string]string{
 			models.FilterAll: "No articles yet.", models.FilterPublished: "Nothing published yet.",
 			models.FilterScheduled: "Nothing scheduled.", models.FilterDrafts: "No drafts.",
+			models.FilterPages: "No pages yet.",
 		}[filter]
 	}
 	return s.renderAdmin(c, http.StatusOK, "articles", "Articles", "articles", d)

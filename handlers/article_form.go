@@ -36,6 +36,7 @@ type articleForm struct {
 	// FeaturedMedia is the chosen featured image's media id, "0" for the
 	// first image; "" (a form without the choice) keeps the saved one.
 	FeaturedMedia string
+	Kind          string // models.ArticlePost or models.ArticlePage
 }
 
 func readArticleForm(c echo.Context) articleForm {
@@ -46,7 +47,7 @@ func readArticleForm(c echo.Context) articleForm {
 		Summary: strings.TrimSpace(v("summary")), Body: strings.ReplaceAll(v("body"), "\r\n", "\n"),
 		Tags: v("tags"), PublishedAt: strings.TrimSpace(v("published_at")),
 		PublishedUTC: strings.TrimSpace(v("published_utc")),
-		Pinned:       v("pinned") != "", Action: v("action"),
+		Pinned:       v("pinned") != "", Action: v("action"), Kind: v("kind"),
 		FeaturedMedia: strings.TrimSpace(v("featured_media")),
 	}
 }
@@ -54,7 +55,7 @@ func readArticleForm(c echo.Context) articleForm {
 // formFromArticle fills the editor from a saved article. Imported HTML
 // articles have no Markdown: their HTML is shown, which Markdown keeps.
 func formFromArticle(a *models.Article) articleForm {
-	f := articleForm{Title: a.Title, Slug: a.Slug, Summary: a.Summary, Body: a.Markdown, Pinned: a.Pinned}
+	f := articleForm{Title: a.Title, Slug: a.Slug, Summary: a.Summary, Body: a.Markdown, Pinned: a.Pinned, Kind: a.Kind}
 	if reUntitledSlug.MatchString(a.Slug) {
 		f.Slug = "" // made up for an untitled draft: the title will make it
 	}
@@ -157,6 +158,15 @@ func (s *Server) saveArticle(ctx context.Context, id uint, f articleForm, user *
 	case utf8.RuneCountInString(f.Title) > 500:
 		problems = append(problems, "Titles can have at most 500 characters.")
 	}
+	if f.Kind == "" { // a form without the field keeps what was saved
+		f.Kind = models.ArticlePost
+		if old != nil {
+			f.Kind = old.Kind
+		}
+	}
+	if f.Kind != models.ArticlePost && f.Kind != models.ArticlePage {
+		problems = append(problems, "Choose “Post” or “Page” as the type.")
+	}
 	if f.Action != "draft" && f.Action != "publish" {
 		problems = append(problems, "Choose “Save draft” or “Publish”.")
 	}
@@ -171,7 +181,7 @@ func (s *Server) saveArticle(ctx context.Context, id uint, f articleForm, user *
 	in := models.ArticleInput{
 		Title: f.Title, Summary: f.Summary, Markdown: f.Body, Format: "markdown",
 		Tags: f.tagNames(), Pinned: f.Pinned, AuthorID: user.ID, PublishedAt: published,
-		EditorID: user.ID, Autosave: autosave,
+		EditorID: user.ID, Autosave: autosave, Kind: f.Kind,
 	}
 	if old != nil { // what the editor does not show stays as it was
 		in.AuthorID, in.Language, in.Imported, in.WPPostID = old.AuthorID, old.Language, old.Imported, old.WPPostID
@@ -192,6 +202,11 @@ func (s *Server) saveArticle(ctx context.Context, id uint, f articleForm, user *
 		return nil, "", []string{problem}, nil
 	}
 	in.Slug = slug
+	if in.Kind == models.ArticlePage {
+		if msg := s.pageSlugProblem(in.Slug); msg != "" {
+			return nil, "", []string{msg}, nil
+		}
+	}
 
 	html, media, err := s.renderArticleBody(ctx, f.Body)
 	if err != nil {

@@ -18,6 +18,7 @@ const editorMedia = 12
 // articleFormData is the editor page.
 type articleFormData struct {
 	Form     articleForm
+	Noun     string // "article" or "page"
 	Errors   []string
 	Action   string // where the form posts
 	IsNew    bool
@@ -54,7 +55,11 @@ const articleEditsShown = 10
 
 // articleNew shows an empty editor.
 func (s *Server) articleNew(c echo.Context) error {
-	return s.renderArticleForm(c, http.StatusOK, nil, articleForm{}, nil)
+	f := articleForm{Kind: models.ArticlePost}
+	if c.QueryParam("kind") == models.ArticlePage {
+		f.Kind = models.ArticlePage // "New page" in the admin menu
+	}
+	return s.renderArticleForm(c, http.StatusOK, nil, f, nil)
 }
 
 // articleEdit shows the editor for a saved article the account may edit.
@@ -129,6 +134,10 @@ func (s *Server) renderArticleForm(c echo.Context, status int, a *models.Article
 		when = *t
 	}
 	d.PermaDir = fmt.Sprintf("/%04d/%02d/", when.UTC().Year(), int(when.UTC().Month()))
+	d.Noun = "article"
+	if f.Kind == models.ArticlePage {
+		d.PermaDir, d.Noun = "/", "page"
+	}
 
 	media, err := s.Store.ListMedia(ctx, workScope(currentUser(c)), editorMedia)
 	if err != nil {
@@ -144,6 +153,9 @@ func (s *Server) renderArticleForm(c echo.Context, status int, a *models.Article
 		}
 	}
 	title, section := "New article", "new"
+	if d.Noun == "page" {
+		title, section = "New page", "newpage"
+	}
 	if a != nil {
 		title, section = "Edit “"+a.Title+"”", "articles"
 		if a.Title == "" {

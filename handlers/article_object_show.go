@@ -27,6 +27,9 @@ func (s *Server) articleObjectShow(c echo.Context) error {
 	if !wantsAS2(c) {
 		return c.Redirect(http.StatusFound, a.Permalink())
 	}
+	if a.IsPage() { // pages are not federated, so no ActivityPub object
+		return notFoundf("article %d is a page", a.ID)
+	}
 	return s.articleAS2(c, a)
 }
 

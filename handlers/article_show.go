@@ -142,6 +142,7 @@ var commentFields = [][2]string{
 type commentForm struct {
 	Name, Email, URL, Content string
 	ParentID                  uint
+	Remember                  bool // "Save my name, email, and website…"
 }
 
 // commentView is one displayed comment.
@@ -159,6 +160,7 @@ type commentView struct {
 	Warning     string // content warning text; non-empty folds the content
 	Attachments []attachmentView
 	Edited      bool
+	Held        bool   // the visitor's own comment awaiting moderation
 	ReplyURL    string // empty at the deepest level
 	Depth       int
 	Children    []*commentView
@@ -200,6 +202,15 @@ func (s *Server) renderArticle(c echo.Context, a *models.Article, status int, fo
 	if err != nil {
 		return err
 	}
+	// The visitor's own held comments and remembered details make the
+	// page personal: no shared cache may keep it (ours skips it too).
+	held, err := s.heldComments(ctx, c.Request(), a)
+	if err != nil {
+		return err
+	}
+	if fillRemembered(c.Request(), &form) || len(held) > 0 {
+		c.Response().Header().Set("Cache-Control", "private, no-store")
+	}
 	v := &articleView{
 		Article: a, AuthorURL: profilePath(a.Author.Username), Form: form, Errors: errs,
 		Pending:     c.QueryParam("comment") == "pending",
@@ -216,8 +227,13 @@ func (s *Server) renderArticle(c echo.Context, a *models.Article, status int, fo
 		}
 	}
 	var byID map[uint]*commentView
-	v.Comments, byID = threadComments(ints.Comments, a.Permalink())
-	if parent, ok := byID[form.ParentID]; ok && parent.ReplyURL != "" {
+	v.Comments, byID = threadComments(append(ints.Comments, held...), a.Permalink())
+	for i := range held {
+		if cv := byID[held[i].ID]; cv != nil {
+			cv.Held, cv.ReplyURL = true, "" // answers wait for approval
+		}
+	}
+	if parent, ok := byID[form.ParentID]; ok && parent.ReplyURL != "" && !parent.Held {
 		v.ReplyTo = parent
 	} else {
 		// A stale ?replytocom= or a refused parent starts a new thread, so
@@ -371,7 +387,13 @@ func commentOf(in *models.Interaction) *commentView {
 	}
 	// Content was sanitized before it was stored; Emojify only adds
 	// escaped <img> tags with http(s) sources.
-	cv.Content = template.HTML(web.Emojify(in.Content, emojiMap(in.Emojis))) //nolint:gosec // sanitized on write
+	content := in.Content
+	if in.Source == models.SourceWeb && in.LocalAuthor == nil {
+		// Visitors type plain text: their addresses become links (those
+		// stored before links were made on write too).
+		content = web.Linkify(content)
+	}
+	cv.Content = template.HTML(web.Emojify(content, emojiMap(in.Emojis))) //nolint:gosec // sanitized on write
 	if in.Summary != "" || in.Sensitive {
 		cv.Warning = strings.TrimSpace(web.PlainText(in.Summary))
 		if cv.Warning == "" {

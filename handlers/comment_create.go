@@ -51,10 +51,11 @@ func (s *Server) commentCreate(c echo.Context) error {
 	}
 
 	form := commentForm{
-		Name:    strings.TrimSpace(r.PostForm.Get("name")),
-		Email:   strings.TrimSpace(r.PostForm.Get("email")),
-		URL:     strings.TrimSpace(r.PostForm.Get("url")),
-		Content: strings.TrimSpace(r.PostForm.Get("content")),
+		Name:     strings.TrimSpace(r.PostForm.Get("name")),
+		Email:    strings.TrimSpace(r.PostForm.Get("email")),
+		URL:      strings.TrimSpace(r.PostForm.Get("url")),
+		Content:  strings.TrimSpace(r.PostForm.Get("content")),
+		Remember: r.PostForm.Get("remember") != "",
 	}
 	errs := validateComment(&form, r.PostForm.Get("parent_id"))
 	ctx := r.Context()
@@ -89,7 +90,7 @@ func (s *Server) commentCreate(c echo.Context) error {
 		ArticleID: a.ID, Kind: models.KindComment, Source: models.SourceWeb, Status: status,
 		AuthorName: form.Name, AuthorEmail: form.Email, AuthorURL: form.URL,
 		AuthorIP: c.RealIP(), UserAgent: truncateRunes(r.UserAgent(), 500),
-		Content:     web.SanitizeRemote(web.TextToHTML(form.Content)),
+		Content:     web.SanitizeRemote(web.Linkify(web.TextToHTML(form.Content))),
 		Visibility:  "public",
 		PublishedAt: s.Now(),
 	}
@@ -101,7 +102,9 @@ func (s *Server) commentCreate(c echo.Context) error {
 		return err
 	}
 	s.Log.Info("visitor comment stored", "article", a.ID, "comment", in.ID, "status", status)
+	s.rememberCommenter(c, form)
 	if status == models.StatusPending {
+		s.rememberHeld(c, st, in.ID)
 		return redirectSeeOther(c, a.Permalink()+"?comment=pending#respond")
 	}
 	return redirectSeeOther(c, a.Permalink()+"#comment-"+strconv.FormatUint(uint64(in.ID), 10))

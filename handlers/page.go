@@ -37,6 +37,8 @@ type Page struct {
 	Creator string
 	Data    any
 
+	Menu []models.MenuItem // the header navigation
+
 	// FeaturedImage is the article's image for link previews (og:image,
 	// absolute URL), nil on other pages and articles without one.
 	FeaturedImage *FeaturedImage
@@ -102,6 +104,9 @@ func (s *Server) newPage(c echo.Context, title string, data any) (*Page, error) 
 	}
 	if sess := currentSession(c); sess != nil {
 		p.CSRF = sess.CSRFToken
+	}
+	if p.Menu, err = s.siteMenu(c, st); err != nil {
+		return nil, err
 	}
 	return p, nil
 }

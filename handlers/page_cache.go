@@ -116,14 +116,15 @@ const maxCachedBody = 2 << 20
 const generationMaxAge = 100 * time.Millisecond
 
 // cachePage serves anonymous HTML, feed and ActivityPub GETs from the page
-// cache. Admins (session cookie) always go to the handler. ActivityPub
+// cache. Admins (session cookie) and visitors with a held comment or saved
+// details (comment_cookies.go) always go to the handler. ActivityPub
 // answers are cached apart from HTML (same URL, other document) and only
 // while authorized fetch is off: with it on, every fetch must have its
 // signature checked and an unsigned one gets a reduced actor.
 func (s *Server) cachePage(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
-		if r.Method != http.MethodGet || hasSessionCookie(r) {
+		if r.Method != http.MethodGet || hasSessionCookie(r) || hasVisitorCookie(r) {
 			return next(c)
 		}
 		ctx := r.Context()
@@ -156,12 +157,19 @@ func (s *Server) cachePage(next echo.HandlerFunc) echo.HandlerFunc {
 		c.Response().Header().Set("X-Cache", "miss")
 		err = next(c)
 		c.Response().Writer = rec.ResponseWriter
-		if err == nil && rec.status == http.StatusOK && rec.buf.Len() <= maxCachedBody {
+		if err == nil && rec.status == http.StatusOK && rec.buf.Len() <= maxCachedBody && !personal(c.Response().Header()) {
 			s.pages.put(&cachedPage{key: key, gen: gen, at: now, status: rec.status,
 				header: c.Response().Header().Clone(), body: bytes.Clone(rec.buf.Bytes())})
 		}
 		return err
 	}
+}
+
+// personal reports a response made for one visitor only, which no shared
+// cache may keep.
+func personal(h http.Header) bool {
+	cc := strings.ToLower(h.Get("Cache-Control"))
+	return strings.Contains(cc, "private") || strings.Contains(cc, "no-store")
 }
 
 func hasSessionCookie(r *http.Request) bool {

@@ -129,4 +129,10 @@ func (s *Server) Routes(e *echo.Echo) {
 	e.POST("/interact", s.interactCreate, s.interactLimit) // "Reply from your own instance"
 	e.POST("/xmlrpc", s.pingbackCreate, s.pingbackLimit)
 	e.POST("/webmention", s.webmentionCreate, s.webmentionLimit)
+
+	// Static pages live at /slug/ (served by the /:year/ route); the owner
+	// edits the header menu. Keep page slugs off every route registered.
+	admin.GET("/menu/", s.menuEdit)
+	admin.POST("/menu", s.menuUpdate)
+	s.routeWords = routeSegments(e.Routes())
 }

@@ -48,6 +48,9 @@ type Server struct {
 	writeLimits  writeLimiters
 	metrics      *httpMetrics
 	pages        *pageCache
+	// routeWords are the routes' first path segments, which static pages
+	// (/slug/) may not take; Routes fills it.
+	routeWords map[string]bool
 }
 
 // New builds a Server.

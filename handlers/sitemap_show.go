@@ -18,8 +18,8 @@ type sitemapURL struct {
 	LastMod string `xml:"lastmod,omitempty"`
 }
 
-// sitemapShow is /sitemap.xml: the home page, every visible article and
-// every month archive.
+// sitemapShow is /sitemap.xml: the home page, every visible article, every
+// static page (as WordPress lists them) and every month archive.
 func (s *Server) sitemapShow(c echo.Context) error {
 	ctx := c.Request().Context()
 	now := s.Now()
@@ -39,6 +39,16 @@ func (s *Server) sitemapShow(c echo.Context) error {
 	set.URLs = append(set.URLs, home)
 	for i := range arts {
 		a := &arts[i]
+		set.URLs = append(set.URLs, sitemapURL{
+			Loc: s.Cfg.URLs.Abs(a.Permalink()), LastMod: maxTime(*a.PublishedAt, a.UpdatedAt).Format(time.RFC3339),
+		})
+	}
+	pages, err := s.Store.ListVisiblePages(ctx, now)
+	if err != nil {
+		return err
+	}
+	for i := range pages {
+		a := &pages[i]
 		set.URLs = append(set.URLs, sitemapURL{
 			Loc: s.Cfg.URLs.Abs(a.Permalink()), LastMod: maxTime(*a.PublishedAt, a.UpdatedAt).Format(time.RFC3339),
 		})

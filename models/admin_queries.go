@@ -14,17 +14,18 @@ const (
 	FilterPublished = "published"
 	FilterScheduled = "scheduled"
 	FilterDrafts    = "drafts"
+	FilterPages     = "pages" // static pages, whatever their status; the other tabs list posts
 )
 
 // ArticleCounts are the admin article list's tab counts.
 type ArticleCounts struct {
-	All, Published, Scheduled, Drafts int64
+	All, Published, Scheduled, Drafts, Pages int64
 }
 
 // adminArticleColumns leaves out markdown and HTML: lists never show them and
 // they are most of a row's size.
 const adminArticleColumns = "articles.id, articles.author_id, articles.slug, articles.title, articles.status, " +
-	"articles.last_edited_by_id, " +
+	"articles.last_edited_by_id, articles.kind, " +
 	"articles.published_at, articles.pinned, articles.imported, articles.federated_at, " +
 	"articles.created_at, articles.updated_at, articles.deleted_at"
 
@@ -35,6 +36,10 @@ func adminFilter(db *gorm.DB, filter string, now time.Time, authorID uint) (*gor
 	if authorID != 0 {
 		db = db.Where("articles.author_id = ?", authorID)
 	}
+	if filter == FilterPages {
+		return db.Where("articles.kind = ?", ArticlePage), nil
+	}
+	db = db.Where("articles.kind <> ?", ArticlePage)
 	switch filter {
 	case FilterAll, "":
 		return db, nil
@@ -55,7 +60,7 @@ func (s *Store) AdminArticleCounts(ctx context.Context, now time.Time, authorID 
 	for _, f := range []struct {
 		filter string
 		n      *int64
-	}{{FilterAll, &out.All}, {FilterPublished, &out.Published}, {FilterScheduled, &out.Scheduled}, {FilterDrafts, &out.Drafts}} {
+	}{{FilterAll, &out.All}, {FilterPublished, &out.Published}, {FilterScheduled, &out.Scheduled}, {FilterDrafts, &out.Drafts}, {FilterPages, &out.Pages}} {
 		db, err := adminFilter(s.q(ctx).Model(&Article{}), f.filter, now, authorID)
 		if err != nil {
 			return out, err

@@ -17,10 +17,19 @@ import (
 // autosaves go to a revision (SaveAutosave), never over the live text.
 var ErrNotDraft = errors.New("the article is not a draft")
 
-// visible restricts a query to what readers may see at now.
+// visible restricts a query to the posts readers may see at now. Static
+// pages are never listed (home, archives, feeds, tags, outbox, search) nor
+// federated; ListVisiblePages lists them.
 func visible(db *gorm.DB, now time.Time) *gorm.DB {
+	return visibleKinds(db, now).Where("articles.kind <> ?", ArticlePage)
+}
+
+func visibleKinds(db *gorm.DB, now time.Time) *gorm.DB {
 	return db.Where("articles.status = ? AND articles.published_at <= ? AND articles.deleted_at IS NULL", StatusPublished, now)
 }
+
+// IsPage reports a static page (About, Contact), as opposed to a post.
+func (a *Article) IsPage() bool { return a.Kind == ArticlePage }
 
 // IsVisible reports whether readers may see the article at now.
 func (a *Article) IsVisible(now time.Time) bool {
@@ -32,8 +41,11 @@ func (a *Article) IsScheduled(now time.Time) bool {
 	return a.Status == StatusPublished && a.PublishedAt != nil && a.PublishedAt.After(now)
 }
 
-// Permalink is the article's path, /2012/11/slug/.
+// Permalink is the article's path, /2012/11/slug/, or a page's /slug/.
 func (a *Article) Permalink() string {
+	if a.IsPage() {
+		return "/" + a.Slug + "/"
+	}
 	t := a.CreatedAt
 	if a.PublishedAt != nil {
 		t = *a.PublishedAt
@@ -51,6 +63,7 @@ type ArticleInput struct {
 	MediaIDs                                                       []uint
 	Pinned, Imported                                               bool
 	WPPostID                                                       int
+	Kind                                                           string // ArticlePost or ArticlePage; "" is a post, or on update the kind as it was
 	// EditorID is the account saving: recorded as the last editor and in
 	// the article's edits. 0 (imports) records nobody.
 	EditorID uint
@@ -112,6 +125,14 @@ func (s *Store) SaveArticle(ctx context.Context, id uint, in ArticleInput) (*Art
 		}
 		if a.Format == "" {
 			a.Format = "markdown"
+		}
+		// An update that names no kind (`fedpress post`, imports) keeps
+		// the stored one: a page stays a page.
+		if in.Kind != "" || id == 0 {
+			a.Kind = in.Kind
+		}
+		if a.Kind != ArticlePage {
+			a.Kind = ArticlePost
 		}
 		if err := tx.q(ctx).Omit("Author", "Tags", "Media").Save(&a).Error; err != nil {
 			if IsDuplicate(err) {
@@ -335,6 +356,19 @@ func (s *Store) ListAllArticles(ctx context.Context, authorID uint) ([]Article, 
 	return as, nil
 }
 
+// ListVisiblePages returns the pages readers can see at now, by title
+// (the default menu, sitemap.xml).
+func (s *Store) ListVisiblePages(ctx context.Context, now time.Time) ([]Article, error) {
+	var as []Article
+	err := visibleKinds(s.q(ctx).Model(&Article{}), now).Where("articles.kind = ?", ArticlePage).
+		Select("id, slug, title, kind, published_at, updated_at, created_at").
+		Order("title, id").Find(&as).Error
+	if err != nil {
+		return nil, fmt.Errorf("list pages: %w", err)
+	}
+	return as, nil
+}
+
 // MonthCount is one line of the archive sidebar.
 type MonthCount struct {
 	Year, Month int
@@ -412,13 +446,13 @@ func (s *Store) DueForFederation(ctx context.Context, now time.Time) ([]Article,
 }
 
 // DueForRetraction lists announced articles that readers can no longer see
-// (back to draft, or rescheduled) and whose Delete was not queued: a process
+// as posts (back to draft, rescheduled, or turned into a page) and whose Delete was not queued: a process
 // that stopped between the save and the retraction leaves them so.
 func (s *Store) DueForRetraction(ctx context.Context, now time.Time) ([]Article, error) {
 	var as []Article
 	err := s.withRelations(ctx).Model(&Article{}).
 		Where("articles.federated_at IS NOT NULL AND articles.deleted_at IS NULL AND articles.imported = ?", false).
-		Where("(articles.status <> ? OR articles.published_at IS NULL OR articles.published_at > ?)", StatusPublished, now).
+		Where("(articles.status <> ? OR articles.published_at IS NULL OR articles.published_at > ? OR articles.kind = ?)", StatusPublished, now, ArticlePage).
 		Order("articles.id").Limit(100).Find(&as).Error
 	if err != nil {
 		return nil, fmt.Errorf("articles due for retraction: %w", err)
@@ -440,14 +474,15 @@ func (s *Store) MarkFederated(ctx context.Context, id uint, at time.Time) (bool,
 }
 
 // UnmarkFederated clears FederatedAt of an announced article that readers
-// can no longer see at now (back to draft, or rescheduled), and reports
-// whether this call did it: exactly one process retracts it, and once
-// visible again it is announced anew. A concurrent republish wins.
+// can no longer see at now (back to draft, rescheduled, or turned into a
+// page), and reports whether this call did it: exactly one process
+// retracts it, and once visible again it is announced anew. A concurrent
+// republish wins.
 func (s *Store) UnmarkFederated(ctx context.Context, id uint, now time.Time) (bool, error) {
 	// UpdateColumn, as in MarkFederated: bookkeeping, not an edit.
 	res := s.q(ctx).Model(&Article{}).
 		Where("id = ? AND federated_at IS NOT NULL AND deleted_at IS NULL", id).
-		Where("(status <> ? OR published_at IS NULL OR published_at > ?)", StatusPublished, now).
+		Where("(status <> ? OR published_at IS NULL OR published_at > ? OR kind = ?)", StatusPublished, now, ArticlePage).
 		UpdateColumn("federated_at", nil)
 	if res.Error != nil {
 		return false, fmt.Errorf("unmark article %d federated: %w", id, res.Error)

@@ -80,6 +80,23 @@ func migrations() []migration {
 			}
 			return tx.Migrator().AddColumn(&Article{}, "FeaturedMediaID")
 		}},
+		{15, "static pages and the navigation menu", func(tx *gorm.DB) error {
+			// Columns only if missing: v1 creates them from the current structs.
+			if !tx.Migrator().HasColumn(&Article{}, "Kind") {
+				if err := tx.Migrator().AddColumn(&Article{}, "Kind"); err != nil {
+					return err
+				}
+			}
+			if !tx.Migrator().HasIndex(&Article{}, "Kind") {
+				if err := tx.Migrator().CreateIndex(&Article{}, "Kind"); err != nil {
+					return err
+				}
+			}
+			if tx.Migrator().HasColumn(&Settings{}, "Menu") {
+				return nil
+			}
+			return tx.Migrator().AddColumn(&Settings{}, "Menu")
+		}},
 		{16, "interactions: the local actor a direct message names", func(tx *gorm.DB) error {
 			if tx.Migrator().HasColumn(&Interaction{}, "LocalActor") {
 				return nil // created by v1 from the current struct

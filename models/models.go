@@ -78,6 +78,9 @@ type Settings struct {
 	// web.DateFormats, empty for the default) are how pages show dates.
 	TimeZone   string `gorm:"size:64"`
 	DateFormat string `gorm:"size:16"`
+	// Menu is the header navigation, JSON []MenuItem; empty shows Home and
+	// the published pages.
+	Menu string `gorm:"type:text"`
 }
 
 // Article is a blog post. HTML is the sanitized rendering of Markdown, kept so
@@ -120,6 +123,22 @@ type Article struct {
 	// article (lists, link previews, the federated preview); nil means
 	// the first image. See FeaturedMedia.
 	FeaturedMediaID *uint
+
+	// Kind is ArticlePost or ArticlePage, as WordPress's post_type: a page
+	// (About, Contact) lives at /slug/, outside lists, feeds and federation.
+	Kind string `gorm:"size:8;not null;default:'post';index"`
+}
+
+// Article kinds.
+const (
+	ArticlePost = "post"
+	ArticlePage = "page"
+)
+
+// MenuItem is one entry of the site header's navigation.
+type MenuItem struct {
+	Label string `json:"label"`
+	URL   string `json:"url"`
 }
 
 // Tag groups articles; WordPress categories become tags too.

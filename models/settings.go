@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -101,4 +102,33 @@ func ArticleObjectType(v string) string {
 		return ObjectTypeNote
 	}
 	return ObjectTypeLead
+}
+
+// MenuItems decodes the header navigation; nil when none was set (the
+// site then shows Home and the published pages) or the JSON is unreadable.
+func (st *Settings) MenuItems() []MenuItem {
+	if strings.TrimSpace(st.Menu) == "" {
+		return nil
+	}
+	var items []MenuItem
+	if err := json.Unmarshal([]byte(st.Menu), &items); err != nil {
+		return nil
+	}
+	return items
+}
+
+// SaveMenu stores the header navigation; an empty list restores the default.
+func (s *Store) SaveMenu(ctx context.Context, items []MenuItem) error {
+	val := ""
+	if len(items) > 0 {
+		b, err := json.Marshal(items)
+		if err != nil {
+			return fmt.Errorf("encode menu: %w", err)
+		}
+		val = string(b)
+	}
+	if err := s.q(ctx).Model(&Settings{}).Where("id = 1").Update("menu", val).Error; err != nil {
+		return fmt.Errorf("save menu: %w", err)
+	}
+	return nil
 }
