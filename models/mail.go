@@ -2,6 +2,10 @@ package models
 
 import (
 	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"time"
@@ -175,12 +179,28 @@ func (s *Store) PurgeMail(ctx context.Context, cutoff time.Time) error {
 	return nil
 }
 
-// CreatePasswordReset stores a reset token's hash for an author.
-func (s *Store) CreatePasswordReset(ctx context.Context, r *PasswordReset) error {
-	if err := s.q(ctx).Create(r).Error; err != nil {
-		return fmt.Errorf("create password reset for author %d: %w", r.AuthorID, err)
+// PasswordResetTTL is how long a reset link works.
+const PasswordResetTTL = time.Hour
+
+// resetHash is what the database keeps of a reset token.
+func resetHash(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+// IssuePasswordReset makes a one-time reset token for an author, valid for
+// PasswordResetTTL from now, and returns it; only its hash is stored.
+func (s *Store) IssuePasswordReset(ctx context.Context, authorID uint, now time.Time) (string, error) {
+	b := make([]byte, 32)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("random reset token: %w", err)
 	}
-	return nil
+	token := base64.RawURLEncoding.EncodeToString(b)
+	r := &PasswordReset{TokenHash: resetHash(token), AuthorID: authorID, ExpiresAt: now.Add(PasswordResetTTL), CreatedAt: now}
+	if err := s.q(ctx).Create(r).Error; err != nil {
+		return "", fmt.Errorf("create password reset for author %d: %w", authorID, err)
+	}
+	return token, nil
 }
 
 // CountPasswordResets counts the reset links made for an author since a
@@ -196,9 +216,9 @@ func (s *Store) CountPasswordResets(ctx context.Context, authorID uint, since ti
 
 // PasswordResetAuthor returns the author of a live (unused, unexpired)
 // reset token, or ErrNotFound.
-func (s *Store) PasswordResetAuthor(ctx context.Context, hash string, now time.Time) (*Author, error) {
+func (s *Store) PasswordResetAuthor(ctx context.Context, token string, now time.Time) (*Author, error) {
 	var r PasswordReset
-	if err := s.q(ctx).Where("token_hash = ? AND used_at IS NULL AND expires_at > ?", hash, now).First(&r).Error; err != nil {
+	if err := s.q(ctx).Where("token_hash = ? AND used_at IS NULL AND expires_at > ?", resetHash(token), now).First(&r).Error; err != nil {
 		return nil, notFound(err, "load password reset")
 	}
 	return s.AuthorByID(ctx, r.AuthorID)
@@ -208,7 +228,8 @@ func (s *Store) PasswordResetAuthor(ctx context.Context, hash string, now time.T
 // password hash, logs every browser of theirs out and voids their other
 // reset links, all or nothing. A used, expired or unknown token gives
 // ErrNotFound.
-func (s *Store) ResetPassword(ctx context.Context, hash, passwordHash string, now time.Time) (*Author, error) {
+func (s *Store) ResetPassword(ctx context.Context, token, passwordHash string, now time.Time) (*Author, error) {
+	hash := resetHash(token)
 	var a *Author
 	err := s.Tx(ctx, func(tx *Store) error {
 		var r PasswordReset

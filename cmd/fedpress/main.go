@@ -17,6 +17,8 @@ Usage:
   fedpress serve [flags]        run the blog (web, inbox and background workers)
   fedpress worker [flags]       run only the background work (inbox, delivery, scheduling)
   fedpress author add [flags]   create an account (--username, --name, --password-stdin, --role)
+  fedpress author reset-password [flags] USERNAME
+                                print a one-time link (valid 1 hour) to set a new password
   fedpress post [flags] FILE.md publish a Markdown file with YAML front matter
   fedpress import-wxr [flags] FILE.xml
                                 import a WordPress export (--media-dir: the old uploads folder)
@@ -66,11 +68,14 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	case "worker":
 		return cmdServe(ctx, args[1:], stdout, stderr, false)
 	case "author":
-		if len(args) < 2 || args[1] != "add" {
-			fmt.Fprint(stderr, "usage: fedpress author add --username U --name N --password-stdin [--role owner|editor|author]\n")
-			return errUsage
+		switch {
+		case len(args) >= 2 && args[1] == "add":
+			return cmdAuthorAdd(ctx, args[2:], stdin, stdout, stderr)
+		case len(args) >= 2 && args[1] == "reset-password":
+			return cmdAuthorResetPassword(ctx, args[2:], stdout, stderr)
 		}
-		return cmdAuthorAdd(ctx, args[2:], stdin, stdout, stderr)
+		fmt.Fprint(stderr, "usage: fedpress author add --username U --name N --password-stdin [--role owner|editor|author]\n       fedpress author reset-password [--base-url URL] USERNAME\n")
+		return errUsage
 	case "post":
 		return cmdPost(ctx, args[1:], stdout, stderr)
 	case "import-wxr":

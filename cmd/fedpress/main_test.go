@@ -42,6 +42,8 @@ func TestRunRejectsBadInput(t *testing.T) {
 		{"instance name with a space", []string{"serve", "--instance-name", "my blog"}, nil, "instance-name"},
 		{"instance name too long", []string{"worker"}, map[string]string{"FEDPRESS_INSTANCE_NAME": strings.Repeat("n", 101)}, "instance-name"},
 		{"negative inbox workers", []string{"worker"}, map[string]string{"FEDPRESS_INBOX_WORKERS": "-1"}, "inbox-workers"},
+		{"smtp url not smtp", []string{"serve", "--smtp-url", "http://mail.example", "--smtp-from", "b@example.com"}, nil, "smtp://"},
+		{"smtp without sender", []string{"worker"}, map[string]string{"FEDPRESS_SMTP_URL": "smtps://u:p@mail.example"}, "--smtp-from"},
 	}
 	if os.Geteuid() != 0 { // root writes anywhere
 		tests = append(tests, struct {
