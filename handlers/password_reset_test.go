@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -254,8 +255,8 @@ func TestLostPasswordMailEndToEnd(t *testing.T) {
 	}
 }
 
-// The profile's notification boxes decide whether a held comment queues
-// mail for the author.
+// The profile's notification boxes decide whether a visitor's held comment
+// queues mail for the author.
 func TestProfileNotificationSettings(t *testing.T) {
 	ts := newTestServer(t)
 	ts.Cfg.MailEnabled = true
@@ -264,6 +265,14 @@ func TestProfileNotificationSettings(t *testing.T) {
 	now := time.Now().UTC()
 	art, err := ts.Store.SaveArticle(ctx, 0, models.ArticleInput{AuthorID: ad.author.ID, Slug: "post", Title: "Post", Status: models.StatusPublished, PublishedAt: &now, Markdown: "x", HTML: "<p>x</p>"})
 	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := ts.Store.GetSettings(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.HoldVisitorComments = true
+	if err := ts.Store.SaveSettings(ctx, st); err != nil {
 		t.Fatal(err)
 	}
 	if rec := ad.get("/admin/profile/"); !strings.Contains(rec.Body.String(), `name="notify_held" value="1" checked`) {
@@ -281,9 +290,9 @@ func TestProfileNotificationSettings(t *testing.T) {
 		if a.MuteHeldMail != (tc.held == "") || a.MuteReplyMail {
 			t.Fatalf("step %d: mute held %v, mute replies %v", i, a.MuteHeldMail, a.MuteReplyMail)
 		}
-		in := &models.Interaction{ArticleID: art.ID, Kind: models.KindComment, Source: models.SourceWeb, Status: models.StatusPending, AuthorName: "C", Content: "<p>hi</p>"}
-		if _, err := ts.Store.CreateInteraction(ctx, in); err != nil {
-			t.Fatal(err)
+		// A first-time visitor's comment, held for moderation.
+		if rec := ts.postForm(art.Permalink()+"comments", commentValues("email", fmt.Sprintf("reader%d@example.com", i))); rec.Code != http.StatusSeeOther || !strings.Contains(rec.Header().Get("Location"), "comment=pending") {
+			t.Fatalf("comment: %d %s", rec.Code, rec.Header().Get("Location"))
 		}
 		if jobs, _ := ts.Store.MailJobs(ctx); len(jobs) != tc.wantJobs {
 			t.Fatalf("step %d: %d mails queued, want %d", i, len(jobs), tc.wantJobs)
