@@ -9,6 +9,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"fedpress/federation"
 	"fedpress/models"
 )
 
@@ -22,7 +23,7 @@ const (
 
 // PasswordResetURL is the address of the page that sets a new password
 // with a reset token (mailed, or printed by `fedpress author reset-password`).
-func PasswordResetURL(urls interface{ Abs(string) string }, token string) string {
+func PasswordResetURL(urls federation.URLs, token string) string {
 	return urls.Abs("/admin/reset-password/?token=" + url.QueryEscape(token))
 }
 
