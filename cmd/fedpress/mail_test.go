@@ -36,7 +36,9 @@ func TestWorkerSendsMail(t *testing.T) {
 	runCtx, cancel := context.WithCancel(ctx)
 	done := make(chan error, 1)
 	var out, errOut bytes.Buffer
-	go func() { done <- run(runCtx, []string{"worker", "--data", data, "--instance-name", "mailtest"}, strings.NewReader(""), &out, &errOut) }()
+	go func() {
+		done <- run(runCtx, []string{"worker", "--data", data, "--instance-name", "mailtest"}, strings.NewReader(""), &out, &errOut)
+	}()
 	m := srv.Wait(t, 1, 30*time.Second)[0]
 	cancel()
 	if err := <-done; err != nil {
