@@ -25,6 +25,8 @@ type fieldRow struct {
 type profileForm struct {
 	Name, Email, Bio, AlsoKnownAs string
 	Fields                        []fieldRow
+	// E-mail to the author about comments on their articles.
+	NotifyHeld, NotifyReplies bool
 }
 
 type profileData struct {
@@ -36,10 +38,13 @@ type profileData struct {
 	HeaderURL string
 	MaxSize   string
 	ActorURL  string
+	// MailEnabled: the server can send mail (else the settings wait).
+	MailEnabled bool
 }
 
 func profileFormOf(a *models.Author) profileForm {
-	f := profileForm{Name: a.Name, Email: a.Email, Bio: a.Bio, AlsoKnownAs: a.AlsoKnownAs}
+	f := profileForm{Name: a.Name, Email: a.Email, Bio: a.Bio, AlsoKnownAs: a.AlsoKnownAs,
+		NotifyHeld: !a.MuteHeldMail, NotifyReplies: !a.MuteReplyMail}
 	if a.Fields != "" {
 		if err := json.Unmarshal([]byte(a.Fields), &f.Fields); err != nil {
 			f.Fields = nil // unreadable: offer empty rows rather than fail the page
@@ -61,7 +66,7 @@ func (s *Server) renderProfile(c echo.Context, status int, f profileForm, proble
 	d := profileData{
 		Form: f, Errors: problems, Username: a.Username,
 		Handle: "@" + a.Username + "@" + s.Cfg.URLs.Host(), MaxSize: sizeLabel(s.Cfg.MaxUploadBytes),
-		ActorURL: s.Cfg.URLs.Actor(a.Username),
+		ActorURL: s.Cfg.URLs.Actor(a.Username), MailEnabled: s.Cfg.MailEnabled,
 	}
 	d.AvatarURL, d.HeaderURL = mediaURL(a.AvatarPath), mediaURL(a.HeaderPath)
 	return s.renderAdmin(c, status, "profile", "Profile", "profile", d)

@@ -26,7 +26,8 @@ func (s *Server) profileUpdate(c echo.Context) error {
 	r := c.Request()
 	v := func(k string) string { return strings.TrimSpace(r.PostFormValue(k)) }
 	f := profileForm{Name: v("name"), Email: v("email"), Bio: strings.ReplaceAll(r.PostFormValue("bio"), "\r\n", "\n"),
-		AlsoKnownAs: r.PostFormValue("also_known_as")}
+		AlsoKnownAs: r.PostFormValue("also_known_as"),
+		NotifyHeld:  r.PostFormValue("notify_held") != "", NotifyReplies: r.PostFormValue("notify_replies") != ""}
 	for i := range profileFieldRows {
 		f.Fields = append(f.Fields, fieldRow{
 			Name: clip(r.PostFormValue("field_name_"+strconv.Itoa(i)), 100), Value: clip(r.PostFormValue("field_value_"+strconv.Itoa(i)), 500),
@@ -109,6 +110,7 @@ func (s *Server) profileUpdate(c echo.Context) error {
 	public := a.Name != f.Name || a.BioHTML != bioHTML || a.AlsoKnownAs != aka || a.Fields != fieldsJSON ||
 		a.AvatarPath != currentUser(c).AvatarPath || a.HeaderPath != currentUser(c).HeaderPath
 	a.Name, a.Email, a.Bio, a.BioHTML, a.AlsoKnownAs, a.Fields = f.Name, f.Email, f.Bio, bioHTML, aka, fieldsJSON
+	a.MuteHeldMail, a.MuteReplyMail = !f.NotifyHeld, !f.NotifyReplies
 	if err := s.Store.SaveAuthor(ctx, &a); err != nil {
 		return err
 	}

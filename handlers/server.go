@@ -31,6 +31,9 @@ type Config struct {
 	TrustedProxies []netip.Prefix
 	// Registry collects metrics for /metrics; nil disables them.
 	Registry *prometheus.Registry
+	// MailEnabled: an SMTP server is configured, so "Lost your password?"
+	// mails a link and notification settings matter.
+	MailEnabled bool
 }
 
 // Server carries the dependencies of every handler; no globals, so tests run
@@ -46,6 +49,7 @@ type Server struct {
 
 	loginLimiter *loginLimiter
 	writeLimits  writeLimiters
+	resetLimiter *rateLimiter // "Lost your password?" requests per address
 	metrics      *httpMetrics
 	pages        *pageCache
 	// routeWords are the routes' first path segments, which static pages
@@ -64,6 +68,7 @@ func New(store *models.Store, fed *federation.Service, views *web.Views, media w
 		Now:          func() time.Time { return time.Now().UTC() },
 		loginLimiter: newLoginLimiter(),
 		writeLimits:  newWriteLimiters(cfg.RateLimits),
+		resetLimiter: newRateLimiter(5, time.Hour),
 		metrics:      newHTTPMetrics(cfg.Registry),
 		pages:        newPageCache(1024, 5*time.Minute),
 	}

@@ -16,8 +16,24 @@ func PingbackKinds() []string { return append([]string(nil), pingbackKinds...) }
 
 // CreateInteraction inserts an interaction. When ObjectURI is set and already
 // known it returns the existing row and created=false: duplicates have no
-// second effect.
+// second effect. A new comment that its article's author is told of by
+// e-mail (held for moderation, or a fediverse reply) queues that mail in
+// the same transaction: this is the one place web comments and fediverse
+// replies are both stored.
 func (s *Store) CreateInteraction(ctx context.Context, in *Interaction) (created bool, err error) {
+	if commentMailKind(in) == "" {
+		return s.createInteraction(ctx, in)
+	}
+	err = s.Tx(ctx, func(tx *Store) error {
+		if created, err = tx.createInteraction(ctx, in); err != nil || !created {
+			return err
+		}
+		return tx.queueCommentMail(ctx, in)
+	})
+	return created, err
+}
+
+func (s *Store) createInteraction(ctx context.Context, in *Interaction) (created bool, err error) {
 	if in.PublishedAt.IsZero() {
 		in.PublishedAt = time.Now().UTC()
 	}

@@ -80,6 +80,20 @@ func migrations() []migration {
 			}
 			return tx.Migrator().AddColumn(&Article{}, "FeaturedMediaID")
 		}},
+		{14, "mail queue, password resets, authors' mail settings", func(tx *gorm.DB) error {
+			if err := tx.AutoMigrate(&MailJob{}, &PasswordReset{}); err != nil {
+				return err
+			}
+			for _, col := range []string{"MuteHeldMail", "MuteReplyMail"} {
+				if tx.Migrator().HasColumn(&Author{}, col) {
+					continue // created by v1 from the current struct
+				}
+				if err := tx.Migrator().AddColumn(&Author{}, col); err != nil {
+					return err
+				}
+			}
+			return nil
+		}},
 		{15, "static pages and the navigation menu", func(tx *gorm.DB) error {
 			// Columns only if missing: v1 creates them from the current structs.
 			if !tx.Migrator().HasColumn(&Article{}, "Kind") {

@@ -38,6 +38,11 @@ type Author struct {
 	PublicKeyPEM  string `gorm:"type:text;not null"`
 	AlsoKnownAs   string `gorm:"type:text"` // newline-separated actor URIs
 	Fields        string `gorm:"type:text"` // JSON [{"name":..,"value":..}] profile fields
+	// MuteHeldMail and MuteReplyMail turn off the e-mail about comments
+	// awaiting moderation and about new fediverse replies; negative so the
+	// zero value (which GORM will not write over a default) means "notify".
+	MuteHeldMail  bool `gorm:"not null;default:false"`
+	MuteReplyMail bool `gorm:"not null;default:false"`
 	CreatedAt     time.Time
 	UpdatedAt     time.Time
 }

@@ -8,10 +8,12 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"golang.org/x/crypto/bcrypt"
 
 	"fedpress/federation"
+	"fedpress/handlers"
 	"fedpress/models"
 )
 
@@ -82,5 +84,46 @@ func cmdAuthorAdd(ctx context.Context, args []string, stdin io.Reader, stdout, s
 		}
 	}
 	fmt.Fprintf(stdout, "author %s created (@%s), role %s\n", a.Username, a.Username, a.Role)
+	return nil
+}
+
+// cmdAuthorResetPassword prints a one-time link that sets a new password
+// for an author who lost theirs: the way back in when the blog sends no
+// e-mail. The link is valid for models.PasswordResetTTL.
+func cmdAuthorResetPassword(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	var cfg config
+	fs := newFlagSet("fedpress author reset-password", stderr, &cfg, false)
+	if err := parseFlags(fs, args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return nil
+		}
+		return err
+	}
+	if fs.NArg() != 1 {
+		return fmt.Errorf("%w: give one USERNAME: fedpress author reset-password [--base-url URL] USERNAME", errUsage)
+	}
+	if err := cfg.validate(); err != nil {
+		return err
+	}
+	store, _, err := openStore(ctx, &cfg)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+	username := strings.ToLower(strings.TrimPrefix(fs.Arg(0), "@"))
+	a, err := store.AuthorByUsername(ctx, username)
+	if errors.Is(err, models.ErrNotFound) {
+		return fmt.Errorf("%w: no author %q", errUsage, username)
+	}
+	if err != nil {
+		return err
+	}
+	token, err := store.IssuePasswordReset(ctx, a.ID, time.Now().UTC())
+	if err != nil {
+		return err
+	}
+	urls, _ := federation.NewURLs(cfg.BaseURL)
+	fmt.Fprintf(stdout, "Open this link within %d minutes to choose a new password for %s (it works once and logs the account out everywhere):\n\n  %s\n\n",
+		int(models.PasswordResetTTL/time.Minute), a.Username, handlers.PasswordResetURL(urls, token))
 	return nil
 }

@@ -3,9 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"fedpress/models"
 	"fedpress/models/modelstest"
@@ -68,6 +71,65 @@ func TestAuthorAddRole(t *testing.T) {
 				case st.want != "" && (err != nil || a.Role != st.want):
 					t.Errorf("%s: %+v %v, want role %s", st.username, a, err, st.want)
 				}
+			}
+		})
+	}
+}
+
+// TestAuthorResetPassword: `fedpress author reset-password USERNAME`
+// prints a link on the blog's base URL whose token the store accepts once;
+// an unknown username or a missing one is a usage error.
+func TestAuthorResetPassword(t *testing.T) {
+	ctx := context.Background()
+	data := filepath.Join(t.TempDir(), "data")
+	var out, errOut bytes.Buffer
+	if err := run(ctx, []string{"author", "add", "--data", data, "--username", "alice", "--name", "A", "--password-stdin"},
+		strings.NewReader("correct horse battery\n"), &out, &errOut); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name     string
+		args     []string
+		wantExit int
+	}{
+		{"ok", []string{"--base-url", "https://blog.example", "alice"}, 0},
+		{"handle with @ and capitals", []string{"--base-url", "https://blog.example", "@Alice"}, 0},
+		{"unknown", []string{"--base-url", "https://blog.example", "bob"}, 2},
+		{"no username", []string{"--base-url", "https://blog.example"}, 2},
+		{"two usernames", []string{"alice", "bob"}, 2},
+	}
+	linkRE := regexp.MustCompile(`https://blog\.example/admin/reset-password/\?token=([A-Za-z0-9_-]{43})\n`)
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			err := run(ctx, append([]string{"author", "reset-password", "--data", data}, tc.args...), strings.NewReader(""), &out, &errOut)
+			if tc.wantExit != 0 {
+				if err == nil || exitCode(err) != tc.wantExit {
+					t.Fatalf("err %v (exit %d), want exit %d", err, exitCode(err), tc.wantExit)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("%v\n%s", err, errOut.String())
+			}
+			m := linkRE.FindStringSubmatch(out.String())
+			if m == nil {
+				t.Fatalf("no reset link in %q", out.String())
+			}
+			store, err := models.Open(ctx, models.Options{DataDir: data})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer store.Close()
+			now := time.Now().UTC()
+			if a, err := store.PasswordResetAuthor(ctx, m[1], now); err != nil || a.Username != "alice" {
+				t.Fatalf("token: %v %v", a, err)
+			}
+			if _, err := store.ResetPassword(ctx, m[1], "$2a$new", now); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := store.ResetPassword(ctx, m[1], "$2a$again", now); !errors.Is(err, models.ErrNotFound) {
+				t.Fatalf("second use: %v", err)
 			}
 		})
 	}

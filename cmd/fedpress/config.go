@@ -14,6 +14,7 @@ import (
 
 	"fedpress/federation"
 	"fedpress/handlers"
+	"fedpress/mailer"
 	"fedpress/models"
 )
 
@@ -38,6 +39,8 @@ type config struct {
 	TrustedProxies    string
 	trustedProxies    []netip.Prefix // parsed by validate
 	stderr            io.Writer      // warnings of openStore
+	SMTPURL           string
+	SMTPFrom          string
 }
 
 // newFlagSet registers the flags a command uses; common ones are always
@@ -64,6 +67,8 @@ func newFlagSet(name string, stderr io.Writer, cfg *config, server bool) *flag.F
 		fs.IntVar(&cfg.PerHost, "per-host", 4, "concurrent deliveries per remote host (env FEDPRESS_PER_HOST)")
 		fs.IntVar(&cfg.InboxWorkers, "inbox-workers", 0, "incoming activities applied at once, in per-sender lanes (env FEDPRESS_INBOX_WORKERS; 0 = 8 on PostgreSQL, 2 on SQLite)")
 		fs.StringVar(&cfg.TrustedProxies, "trusted-proxies", "", "comma-separated addresses or networks (127.0.0.1, 10.0.0.0/8) of the reverse proxies whose X-Forwarded-For names the client; empty = the connection's address is the client (env FEDPRESS_TRUSTED_PROXIES)")
+		fs.StringVar(&cfg.SMTPURL, "smtp-url", "", "send e-mail (comment notifications, password resets) through smtp://user:pass@host:port (STARTTLS when offered) or smtps://… (TLS); empty = no e-mail (env FEDPRESS_SMTP_URL)")
+		fs.StringVar(&cfg.SMTPFrom, "smtp-from", "", "sender of the blog's e-mail, like \"My blog <blog@example.com>\" (env FEDPRESS_SMTP_FROM)")
 		fs.StringVar(&cfg.InstanceName, "instance-name", "", "stable name of this process in claimed queue rows, like its systemd unit or container name: at start it takes back at once the work it held when it died; never give two running processes the same name (env FEDPRESS_INSTANCE_NAME; default HOST-PID-RANDOM, new at each start)")
 	}
 	return fs
@@ -123,7 +128,17 @@ func (c *config) validate() error {
 	if c.MaxUploadMB < 0 {
 		return fmt.Errorf("%w: --max-upload-mb must be positive", errUsage)
 	}
+	if c.SMTPURL != "" {
+		if err := c.mail().Validate(); err != nil {
+			return fmt.Errorf("%w: --smtp-url/--smtp-from: %v", errUsage, err)
+		}
+	}
 	return nil
+}
+
+// mail is the SMTP configuration; mail is on when SMTPURL is set.
+func (c *config) mail() mailer.Config {
+	return mailer.Config{URL: c.SMTPURL, From: c.SMTPFrom}
 }
 
 func (c *config) logger(w io.Writer) *slog.Logger {

@@ -20,6 +20,8 @@ Usage:
   fedpress serve [flags]        run the blog (web, inbox and background workers)
   fedpress worker [flags]       run only the background work (inbox, delivery, scheduling)
   fedpress author add [flags]   create an account (--username, --name, --password-stdin, --role)
+  fedpress author reset-password [flags] USERNAME
+                                print a one-time link (valid 1 hour) to set a new password
   fedpress post [flags] FILE.md publish a Markdown file with YAML front matter
   fedpress import-wxr [flags] FILE.xml
                                 import a WordPress export (--media-dir: the old uploads folder)
@@ -37,7 +39,8 @@ Every command takes --data and --database-url; "fedpress CMD --help" lists its f
 const authorUsage = `usage: fedpress author COMMAND [flags]
 
 Commands:
-  add    create an account (--username, --name, --password-stdin, --role)
+  add             create an account (--username, --name, --password-stdin, --role)
+  reset-password  print a one-time link (valid 1 hour) to set USERNAME's new password
 
 "fedpress author COMMAND --help" lists its flags.
 `
@@ -111,6 +114,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		switch args[1] {
 		case "add":
 			return cmdAuthorAdd(ctx, args[2:], stdin, stdout, stderr)
+		case "reset-password":
+			return cmdAuthorResetPassword(ctx, args[2:], stdout, stderr)
 		case "help", "-h", "-help", "--help":
 			fmt.Fprint(stdout, authorUsage)
 			return nil

@@ -45,6 +45,8 @@ func TestRunRejectsBadInput(t *testing.T) {
 		{"bad trusted proxy", []string{"serve", "--trusted-proxies", "10.0.0.1, proxy.example"}, nil, "trusted-proxies"},
 		{"bad trusted proxy network", []string{"serve"}, map[string]string{"FEDPRESS_TRUSTED_PROXIES": "10.0.0.0/33"}, "trusted-proxies"},
 		{"negative inbox workers", []string{"worker"}, map[string]string{"FEDPRESS_INBOX_WORKERS": "-1"}, "inbox-workers"},
+		{"smtp url not smtp", []string{"serve", "--smtp-url", "http://mail.example", "--smtp-from", "b@example.com"}, nil, "smtp://"},
+		{"smtp without sender", []string{"worker"}, map[string]string{"FEDPRESS_SMTP_URL": "smtps://u:p@mail.example"}, "--smtp-from"},
 	}
 	if os.Geteuid() != 0 { // root writes anywhere
 		tests = append(tests, struct {

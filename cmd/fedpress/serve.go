@@ -10,6 +10,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -23,6 +24,7 @@ import (
 	"fedpress/federation"
 	"fedpress/handlers"
 	"fedpress/jobs"
+	"fedpress/mailer"
 	"fedpress/web"
 )
 
@@ -97,6 +99,20 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, serv
 		jan := jobs.NewJanitor(store, web.DirStore{Dir: filepath.Join(cfg.Data, "media")}, jobs.JanitorConfig{Holder: cfg.InstanceName}, log)
 		go func() { defer wg.Done(); jan.Run(ctx) }()
 	}
+	if cfg.SMTPURL != "" && (!serveWeb || !cfg.NoWorker) {
+		snd, err := mailer.NewSender(cfg.mail())
+		if err != nil {
+			return fmt.Errorf("%w: %v", errUsage, err)
+		}
+		mw := &mailer.Worker{Store: store, Sender: snd, BaseURL: urls.Base.String(), Holder: mailHolder(cfg.InstanceName), Log: log}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := mw.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+				log.Error("mail worker stopped", "err", err)
+			}
+		}()
+	}
 	if !serveWeb {
 		log.Info("fedpress worker running", "database", store.Dialect())
 		<-ctx.Done()
@@ -132,6 +148,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, serv
 		URLs: urls, MaxUploadBytes: int64(cfg.MaxUploadMB) << 20, SecureCookies: strings.HasPrefix(cfg.BaseURL, "https://"),
 		MetricsEnabled: cfg.Metrics, MetricsToken: cfg.MetricsToken, AllowPrivatePeers: cfg.AllowPrivatePeers, Version: version, Registry: reg,
 		TrustedProxies: cfg.trustedProxies,
+		MailEnabled:    cfg.SMTPURL != "",
 	}, log)
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
@@ -187,4 +204,16 @@ func listen(addr string) (net.Listener, error) {
 		return nil, fmt.Errorf("cannot listen on %s: this machine has no such address; choose another with --addr (env FEDPRESS_ADDR)", addr)
 	}
 	return nil, fmt.Errorf("cannot listen on %s (%v); choose another address with --addr (env FEDPRESS_ADDR)", addr, err)
+}
+
+// mailHolder names this process in claimed mail rows: the instance name,
+// or host-pid-random as the delivery queue does.
+func mailHolder(instance string) string {
+	if instance != "" {
+		return instance
+	}
+	host, _ := os.Hostname()
+	b := make([]byte, 4)
+	rand.Read(b)
+	return fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b))
 }
