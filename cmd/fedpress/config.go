@@ -14,7 +14,7 @@ import (
 
 	"fedpress/federation"
 	"fedpress/handlers"
-	"fedpress/mailer"
+	"fedpress/jobs/mailer"
 	"fedpress/models"
 )
 

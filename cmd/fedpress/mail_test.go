@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"fedpress/mailer/mailtest"
+	"fedpress/jobs/mailer/mailtest"
 	"fedpress/models"
 )
 

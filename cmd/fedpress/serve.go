@@ -24,7 +24,7 @@ import (
 	"fedpress/federation"
 	"fedpress/handlers"
 	"fedpress/jobs"
-	"fedpress/mailer"
+	"fedpress/jobs/mailer"
 	"fedpress/web"
 )
 

@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"fedpress/mailer"
-	"fedpress/mailer/mailtest"
+	"fedpress/jobs/mailer"
+	"fedpress/jobs/mailer/mailtest"
 	"fedpress/models"
 	"fedpress/models/modelstest"
 )
