@@ -49,6 +49,14 @@ func migrations() []migration {
 			}
 			return tx.Migrator().AddColumn(&Settings{}, "SkipLinkNotifications")
 		}},
+		{8, "inbox limits: pending items by actor, follows answered", func(tx *gorm.DB) error {
+			if !tx.Migrator().HasColumn(&Follower{}, "AnsweredAt") {
+				if err := tx.Migrator().AddColumn(&Follower{}, "AnsweredAt"); err != nil {
+					return err
+				}
+			}
+			return tx.Exec(`CREATE INDEX IF NOT EXISTS idx_inbox_items_pending_actor ON inbox_items (actor_uri) WHERE processed_at IS NULL`).Error
+		}},
 	}
 }
 
