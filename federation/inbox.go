@@ -43,6 +43,9 @@ type InboxGate struct {
 	Signer func(actor, host string) time.Duration
 }
 
+// errUnsigned marks a request with no signature at all.
+var errUnsigned = errors.New("request is not signed")
+
 // maxKeylessBody is how much of the body is read when the key cannot be
 // had: enough for the Delete of a gone actor (see ReceiveInbox), small
 // enough that many such requests hold little memory.
@@ -77,19 +80,20 @@ func (s *Service) ReceiveInbox(ctx context.Context, r *http.Request, recipient s
 // never fetches anything but the signer's key (cached after the first
 // request; see fetchKey for how those fetches are bounded). recipient is
 // the local username of a personal inbox, "" for the shared inbox and the
-// instance actor's. Checks, cheapest first, the body read only once the
-// key is known, so that requests waiting for a key fetch or refused hold
-// no body: method, content type (415), declared size (413), signature
-// headers and date (400/401), gate.Host (429), recipient (404), domain
-// blocks by the key's host (202, dropped: Mastodon does the same, and a
-// 403 only teaches a blocked server to retry or to probe), the key (401;
-// 429 when key fetches are all busy), the body: size (413) and JSON with
-// type, actor and id (400), actor blocks (202, dropped), the signature and
-// digest (401/400), key owner == actor (401), activity id on the actor's
-// host (400), gate.Signer (429), the actor's pending items
-// (Config.InboxPendingPerActor, 429), then the store (duplicate ids: 202,
-// nothing new). Hostile input never causes a 5xx: a panic is recovered as
-// 400.
+// instance actor's. Checks, cheapest first, and the body read only once
+// the key is known, so that requests waiting for a key fetch hold no body:
+// method (405), content type (415), declared size (413), recipient (404),
+// signature headers and date (400/401), gate.Host (429), domain blocks by
+// the key's host (202, dropped: Mastodon does the same, and a 403 only
+// teaches a blocked server to retry or to probe), the key (401; 429 when
+// key fetches are all busy), the body: size (413) and JSON with type,
+// actor and id (400), actor blocks (202, dropped), the Delete of an actor
+// we never knew (202, dropped, even unsigned or keyless: its key is gone),
+// the signature and digest (401/400), key owner == actor (401), activity
+// id on the actor's host (400), gate.Signer (429), the actor's pending
+// items (Config.InboxPendingPerActor, 429), then the store (duplicate ids:
+// 202, nothing new). Hostile input never causes a 5xx: a panic is
+// recovered as 400.
 func (s *Service) ReceiveInboxGated(ctx context.Context, r *http.Request, recipient string, gate InboxGate) (res InboxResult) {
 	remote := r.RemoteAddr
 	defer func() {
@@ -142,20 +146,6 @@ func (s *Service) ReceiveInboxGated(ctx context.Context, r *http.Request, recipi
 		return fail(status, err.Error(), label)
 	}
 
-	if r.Header.Get("Signature") == "" && r.Header.Get("Signature-Input") == "" && !strings.HasPrefix(strings.ToLower(r.Header.Get("Authorization")), "signature ") {
-		return fail(http.StatusUnauthorized, "request is not signed", "unsigned")
-	}
-	sr, err := ParseSignature(r, true, VerifyOptions{Now: func() time.Time { return s.now() }})
-	if err != nil {
-		return sigFail(err)
-	}
-	keyHost = hostOf(sr.KeyID)
-	if gate.Host != nil {
-		if d := gate.Host(keyHost); d > 0 {
-			res.RetryAfter = d
-			return fail(http.StatusTooManyRequests, fmt.Sprintf("too many activities from %s; retry later", keyHost), "rate_host")
-		}
-	}
 	if recipient != "" {
 		ok, err := s.isLocalActor(ctx, recipient)
 		if err != nil {
@@ -177,25 +167,51 @@ func (s *Service) ReceiveInboxGated(ctx context.Context, r *http.Request, recipi
 		}
 		return false
 	}
-	if blocked("", keyHost) {
-		res.Status, res.Reason = http.StatusAccepted, "blocked"
-		return s.reject(res, "blocked", remote, keyHost)
-	}
 
-	key, keyErr := s.ResolveKey(ctx, sr.KeyID, false)
-	var se *SignatureError
-	if keyErr != nil && (errors.Is(keyErr, errKeyStore) || errors.As(keyErr, &se) && se.Status == http.StatusTooManyRequests || ctx.Err() != nil) {
-		return sigFail(keyErr)
-	}
-	limit := int64(MaxInboxBody)
-	if keyErr != nil {
-		limit = maxKeylessBody
+	// keyErr is why the request cannot be verified: unsigned, or its key
+	// cannot be had. Such a request is still read, for the Delete of a
+	// gone actor below; a signed one only up to maxKeylessBody.
+	var (
+		sr     *SignedRequest
+		key    PublicKeyInfo
+		keyErr error
+		limit  int64 = MaxInboxBody
+	)
+	if r.Header.Get("Signature") == "" && r.Header.Get("Signature-Input") == "" && !strings.HasPrefix(strings.ToLower(r.Header.Get("Authorization")), "signature ") {
+		keyErr = errUnsigned
+	} else {
+		if sr, err = ParseSignature(r, true, VerifyOptions{Now: func() time.Time { return s.now() }}); err != nil {
+			return sigFail(err)
+		}
+		keyHost = hostOf(sr.KeyID)
+		if gate.Host != nil {
+			if d := gate.Host(keyHost); d > 0 {
+				res.RetryAfter = d
+				return fail(http.StatusTooManyRequests, fmt.Sprintf("too many activities from %s; retry later", keyHost), "rate_host")
+			}
+		}
+		if blocked("", keyHost) {
+			res.Status, res.Reason = http.StatusAccepted, "blocked"
+			return s.reject(res, "blocked", remote, keyHost)
+		}
+		// The key, fetched now if unknown, before the body is read:
+		// requests waiting for a key fetch hold no body.
+		key, keyErr = s.ResolveKey(ctx, sr.KeyID, false)
+		var se *SignatureError
+		if keyErr != nil && (errors.Is(keyErr, errKeyStore) || errors.As(keyErr, &se) && se.Status == http.StatusTooManyRequests || ctx.Err() != nil) {
+			return sigFail(keyErr)
+		}
+		if keyErr != nil {
+			if limit = maxKeylessBody; r.ContentLength > limit {
+				return sigFail(keyErr)
+			}
+		}
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
 	switch {
 	case err != nil:
 		return fail(http.StatusBadRequest, "could not read the body", "read")
-	case int64(len(body)) > limit && keyErr != nil:
+	case int64(len(body)) > limit && limit < MaxInboxBody:
 		return sigFail(keyErr)
 	case len(body) > MaxInboxBody:
 		return fail(http.StatusRequestEntityTooLarge, fmt.Sprintf("body over %d bytes", MaxInboxBody), "too_large")
@@ -218,6 +234,9 @@ func (s *Service) ReceiveInboxGated(ctx context.Context, r *http.Request, recipi
 			res.Status, res.Reason = http.StatusAccepted, "delete of an unknown actor"
 			return s.reject(res, "unknown_actor_delete", remote, actorHost)
 		}
+	}
+	if errors.Is(keyErr, errUnsigned) {
+		return fail(http.StatusUnauthorized, "request is not signed", "unsigned")
 	}
 	if keyErr != nil {
 		return sigFail(keyErr)

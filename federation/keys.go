@@ -119,8 +119,8 @@ var errKeyFetchBusy = errors.New("too many key fetches in progress")
 // retries a 429 later, while a 5xx would count against our health.
 func (s *Service) fetchKey(ctx context.Context, keyID string) (*models.RemoteActor, error) {
 	now := s.now()
-	if until := s.keyFailures.until(keyID, now); !until.IsZero() {
-		se := keyFetchFailed(keyID, fmt.Errorf("it failed recently; not asking again before %s", until.Format(time.RFC3339)))
+	if until, why := s.keyFailures.until(expiringKey(keyID), now); !until.IsZero() {
+		se := keyFetchFailed(keyID, fmt.Errorf("%s (remembered; not asking again before %s)", why, until.Format(time.RFC3339)))
 		se.RetryAfter = until.Sub(now)
 		return nil, se
 	}
@@ -144,7 +144,7 @@ func (s *Service) fetchKey(ctx context.Context, keyID string) (*models.RemoteAct
 		defer closeFetcher(f)
 		actor, err := s.fetchKeyOwner(fctx, f, keyID)
 		if err != nil {
-			s.keyFailures.add(keyID, s.now().Add(keyFailureTTL), s.now())
+			s.keyFailures.add(expiringKey(keyID), err.Error(), s.now().Add(keyFailureTTL), s.now())
 			s.log.Warn("key fetch failed", "key", keyID, "host", host, "err", err)
 		}
 		return actor, err

@@ -2,6 +2,8 @@ package federation
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"net"
@@ -17,35 +19,42 @@ import (
 type expiringSet struct {
 	mu  sync.Mutex
 	max int
-	m   map[string]time.Time
+	m   map[string]expiring
+}
+
+type expiring struct {
+	until time.Time
+	note  string // why, for the log and the answer
 }
 
 func newExpiringSet(max int) *expiringSet {
-	return &expiringSet{max: max, m: map[string]time.Time{}}
+	return &expiringSet{max: max, m: map[string]expiring{}}
 }
 
-// until is when key's entry expires; zero when it has none (or it expired).
-func (e *expiringSet) until(key string, now time.Time) time.Time {
+// until is when key's entry expires, and its note; zero when it has none
+// (or it expired).
+func (e *expiringSet) until(key string, now time.Time) (time.Time, string) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	t, ok := e.m[key]
+	x, ok := e.m[key]
 	if !ok {
-		return time.Time{}
+		return time.Time{}, ""
 	}
-	if !t.After(now) {
+	if !x.until.After(now) {
 		delete(e.m, key)
-		return time.Time{}
+		return time.Time{}, ""
 	}
-	return t
+	return x.until, x.note
 }
 
 // add remembers key until the given time.
-func (e *expiringSet) add(key string, until, now time.Time) {
+func (e *expiringSet) add(key, note string, until, now time.Time) {
+	note = clip(note, maxExpiringNote)
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if _, ok := e.m[key]; !ok && len(e.m) >= e.max {
-		for k, t := range e.m {
-			if !t.After(now) {
+		for k, x := range e.m {
+			if !x.until.After(now) {
 				delete(e.m, k)
 			}
 		}
@@ -56,11 +65,27 @@ func (e *expiringSet) add(key string, until, now time.Time) {
 			delete(e.m, k)
 		}
 	}
-	e.m[key] = until
+	e.m[key] = expiring{until: until, note: note}
 }
 
-// maxRemembered bounds each expiringSet (about a megabyte each when full).
-const maxRemembered = 10000
+// maxRemembered bounds each expiringSet; with keys of at most
+// maxExpiringKey bytes (see expiringKey) and notes clipped, one holds a few
+// megabytes when full.
+const (
+	maxRemembered   = 10000
+	maxExpiringKey  = 256
+	maxExpiringNote = 300
+)
+
+// expiringKey is s, or its hash when longer than maxExpiringKey (a key id
+// comes from a header of up to 16 KiB).
+func expiringKey(s string) string {
+	if len(s) <= maxExpiringKey {
+		return s
+	}
+	h := sha256.Sum256([]byte(s))
+	return "sha256:" + hex.EncodeToString(h[:])
+}
 
 // Defaults of the Config fields bounding what remote origins may cost.
 const (
@@ -87,7 +112,7 @@ func (e *OriginBackoffError) Error() string {
 
 // originBackedOff reports whether host may not be fetched from now.
 func (s *Service) originBackedOff(host string) error {
-	if until := s.origins.until(host, s.now()); !until.IsZero() {
+	if until, _ := s.origins.until(expiringKey(host), s.now()); !until.IsZero() {
 		return &OriginBackoffError{Host: host, Until: until}
 	}
 	return nil
@@ -102,7 +127,7 @@ func (s *Service) noteFetchOutcome(ctx context.Context, host string, ran time.Du
 		return
 	}
 	until := s.now().Add(s.cfg.OriginBackoff)
-	s.origins.add(host, until, s.now())
+	s.origins.add(expiringKey(host), "", until, s.now())
 	s.Metrics.Fetches.WithLabelValues("origin_backoff").Inc()
 	s.log.Warn("remote origin timed out: backing off", "host", host, "until", until, "ran", ran.Round(time.Millisecond), "err", err)
 }

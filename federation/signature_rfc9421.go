@@ -519,6 +519,9 @@ func parseRFC9421(r *http.Request, withBody bool, opt VerifyOptions) (*SignedReq
 			return nil, err
 		}
 	}
+	if covered["content-digest"] && len(r.Header.Values("Content-Digest")) == 0 {
+		return nil, unauthorized("Content-Digest header is missing")
+	}
 	bases, err := signatureBases(r, in)
 	if err != nil {
 		return nil, err

@@ -379,6 +379,9 @@ func parseCavage(r *http.Request, withBody bool, opt VerifyOptions) (*SignedRequ
 	if signed["(expires)"] && p.Expires == "" {
 		return nil, badRequest("(expires) is signed but the expires parameter is missing")
 	}
+	if signed["digest"] && len(r.Header.Values("Digest")) == 0 {
+		return nil, unauthorized("Digest header is missing")
+	}
 	bases, err := cavageSigningStrings(r, p)
 	if err != nil {
 		return nil, err

@@ -34,6 +34,9 @@ type config struct {
 	PerHost           int
 	InboxWorkers      int
 	InstanceName      string
+	// Inbox limits: activities per minute per signing actor and per host,
+	// and stored unprocessed activities per actor.
+	InboxPerActor, InboxPerHost, InboxPendingPerActor int
 }
 
 // flagSet registers the flags a command uses; common ones are always there.
@@ -55,6 +58,9 @@ func newFlagSet(name string, stderr io.Writer, cfg *config, server bool) *flag.F
 		fs.IntVar(&cfg.Workers, "workers", 32, "concurrent deliveries (env FEDPRESS_WORKERS)")
 		fs.IntVar(&cfg.PerHost, "per-host", 4, "concurrent deliveries per remote host (env FEDPRESS_PER_HOST)")
 		fs.IntVar(&cfg.InboxWorkers, "inbox-workers", 0, "incoming activities applied at once, in per-sender lanes (env FEDPRESS_INBOX_WORKERS; 0 = 8 on PostgreSQL, 2 on SQLite)")
+		fs.IntVar(&cfg.InboxPerActor, "inbox-per-actor", 30, "inbox activities accepted per minute from one signing actor; more get 429 with Retry-After (env FEDPRESS_INBOX_PER_ACTOR)")
+		fs.IntVar(&cfg.InboxPerHost, "inbox-per-host", 300, "inbox activities accepted per minute from one remote host (env FEDPRESS_INBOX_PER_HOST)")
+		fs.IntVar(&cfg.InboxPendingPerActor, "inbox-pending-per-actor", 20, "stored activities of one actor waiting to be processed; more get 429 (env FEDPRESS_INBOX_PENDING_PER_ACTOR)")
 		fs.StringVar(&cfg.InstanceName, "instance-name", "", "stable name of this process in claimed queue rows, like its systemd unit or container name: at start it takes back at once the work it held when it died; never give two running processes the same name (env FEDPRESS_INSTANCE_NAME; default HOST-PID-RANDOM, new at each start)")
 	}
 	return fs
@@ -105,6 +111,9 @@ func (c *config) validate() error {
 	}
 	if c.InboxWorkers < 0 || c.Workers < 0 || c.PerHost < 0 {
 		return fmt.Errorf("%w: --workers, --per-host and --inbox-workers cannot be negative", errUsage)
+	}
+	if c.InboxPerActor < 0 || c.InboxPerHost < 0 || c.InboxPendingPerActor < 0 {
+		return fmt.Errorf("%w: --inbox-per-actor, --inbox-per-host and --inbox-pending-per-actor cannot be negative", errUsage)
 	}
 	if c.MaxUploadMB < 0 {
 		return fmt.Errorf("%w: --max-upload-mb must be positive", errUsage)

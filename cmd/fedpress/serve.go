@@ -55,6 +55,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, serv
 	fed, err := federation.NewService(federation.Config{
 		URLs: urls, AllowPrivatePeers: cfg.AllowPrivatePeers, UserAgent: "fedpress/" + version + " (+" + urls.Base.String() + ")",
 		Workers: cfg.Workers, PerHost: cfg.PerHost, InboxWorkers: cfg.InboxWorkers, Instance: cfg.InstanceName, Registry: reg,
+		InboxPendingPerActor: cfg.InboxPendingPerActor,
 	}, store, log)
 	if err != nil {
 		return fmt.Errorf("federation: %w", err)
@@ -109,6 +110,10 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, serv
 	srv := handlers.New(store, fed, views, web.DirStore{Dir: filepath.Join(cfg.Data, "media")}, handlers.Config{
 		URLs: urls, MaxUploadBytes: int64(cfg.MaxUploadMB) << 20, SecureCookies: strings.HasPrefix(cfg.BaseURL, "https://"),
 		MetricsEnabled: cfg.Metrics, MetricsToken: cfg.MetricsToken, AllowPrivatePeers: cfg.AllowPrivatePeers, Version: version, Registry: reg,
+		RateLimits: handlers.RateLimits{
+			InboxActor: handlers.RateLimit{Max: cfg.InboxPerActor, Window: time.Minute},
+			InboxHost:  handlers.RateLimit{Max: cfg.InboxPerHost, Window: time.Minute},
+		},
 	}, log)
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
