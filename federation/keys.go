@@ -149,6 +149,8 @@ func (s *Service) fetchKey(ctx context.Context, keyID string) (*models.RemoteAct
 		}
 		return actor, err
 	})
+	s.Metrics.KeyFetchWaiting.Inc()
+	defer s.Metrics.KeyFetchWaiting.Dec()
 	select {
 	case <-ctx.Done():
 		return nil, fmt.Errorf("fetch key %s: %w", keyID, ctx.Err())

@@ -126,6 +126,15 @@ func (s *Store) PurgeFailedInboxBodies(ctx context.Context, cutoff time.Time, ke
 	return res.RowsAffected, nil
 }
 
+// InboxBodyBytes is the size of the stored inbox bodies, in characters.
+func (s *Store) InboxBodyBytes(ctx context.Context) (int64, error) {
+	var n int64
+	if err := s.q(ctx).Model(&InboxItem{}).Select("COALESCE(SUM(LENGTH(body)), 0)").Scan(&n).Error; err != nil {
+		return 0, fmt.Errorf("size of inbox bodies: %w", err)
+	}
+	return n, nil
+}
+
 // CountPendingInbox counts items not yet processed (the queue depth).
 func (s *Store) CountPendingInbox(ctx context.Context) (int64, error) {
 	var n int64
