@@ -57,7 +57,7 @@ func newFlagSet(name string, stderr io.Writer, cfg *config, server bool) *flag.F
 		fs.IntVar(&cfg.MaxUploadMB, "max-upload-mb", 10, "largest image upload in MiB (env FEDPRESS_MAX_UPLOAD_MB)")
 		fs.IntVar(&cfg.Workers, "workers", 32, "concurrent deliveries (env FEDPRESS_WORKERS)")
 		fs.IntVar(&cfg.PerHost, "per-host", 4, "concurrent deliveries per remote host (env FEDPRESS_PER_HOST)")
-		fs.IntVar(&cfg.InboxWorkers, "inbox-workers", 0, "incoming activities applied at once, in per-sender lanes (env FEDPRESS_INBOX_WORKERS; 0 = 8 on PostgreSQL, 2 on SQLite)")
+		fs.IntVar(&cfg.InboxWorkers, "inbox-workers", 0, "incoming activities using the database at once; those waiting for a remote server do not count (env FEDPRESS_INBOX_WORKERS; 0 = 8 on PostgreSQL, 2 on SQLite)")
 		fs.IntVar(&cfg.InboxPerActor, "inbox-per-actor", 30, "inbox activities accepted per minute from one signing actor; more get 429 with Retry-After (env FEDPRESS_INBOX_PER_ACTOR)")
 		fs.IntVar(&cfg.InboxPerHost, "inbox-per-host", 300, "inbox activities accepted per minute from one remote host (env FEDPRESS_INBOX_PER_HOST)")
 		fs.IntVar(&cfg.InboxPendingPerActor, "inbox-pending-per-actor", 20, "stored activities of one actor waiting to be processed; more get 429 (env FEDPRESS_INBOX_PENDING_PER_ACTOR)")
