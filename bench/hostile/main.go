@@ -2,9 +2,10 @@
 // `fedpress serve` running with its default limits, in three phases:
 //
 //  1. stall: a signed Create{Note} whose inReplyTo is on a stand-in that
-//     answers one byte per second and never finishes; as soon as that
-//     fetch started, another actor's Like. Reported: how long until the
-//     Like is processed (capped by -stall-max).
+//     answers one byte per second for -trickle (just under the 20 s fetch
+//     timeout), then a Note answering the next such URL, and so on; as
+//     soon as the first fetch started, another actor's Like. Reported: how
+//     long until the Like is processed (capped by -stall-max).
 //
 //  2. memory: -c concurrent signed POSTs of 1 MiB each, naming as many
 //     distinct unknown key ids on a stand-in that holds key fetches for
@@ -12,10 +13,11 @@
 //     every 20 ms) against its VmRSS before, and the answers.
 //
 //  3. disk: -creates signed 1 MiB Create{Note} replies from one actor,
-//     sent one after the other as fast as they are answered. Reported:
-//     the data folder's size before, right after the last answer, and
-//     once no item is pending (SQLite only: PostgreSQL keeps its data
-//     elsewhere).
+//     sent one after the other as fast as they are answered, then as many
+//     from a second actor. Reported: the data folder's size before, once
+//     the first actor's are processed, and once the second's are (SQLite
+//     only: PostgreSQL keeps its data elsewhere), with the database file
+//     and its WAL apart.
 //
 //     go run ./bench/hostile
 //     go run ./bench/hostile -fedpress /path/to/older/fedpress   # before/after
@@ -52,6 +54,7 @@ type result struct {
 	memAnswers                      map[string]int
 	memDur                          time.Duration
 	diskBefore, diskSent, diskAfter int64
+	dbFile, walFile                 int64
 	diskAnswers                     map[int]int
 }
 
@@ -63,11 +66,12 @@ func main() {
 	hold := fs.Duration("hold", 20*time.Second, "how long the stand-in holds each key fetch")
 	creates := fs.Int("creates", 60, "1 MiB Creates sent by one actor")
 	stallMax := fs.Duration("stall-max", 60*time.Second, "longest wait for the Like")
+	trickle := fs.Duration("trickle", 18*time.Second, "how long the stand-in trickles each parent")
 	fs.Parse(os.Args[1:])
 	setup := common.Setup()
 	defer setup.Close()
 	results := harness.ForEachBackend(setup, func(backend, dir string) (result, error) {
-		return runOne(&common, backend, setup.Bin, dir, *conc, *hold, *creates, *stallMax)
+		return runOne(&common, backend, setup.Bin, dir, *conc, *hold, *trickle, *creates, *stallMax)
 	})
 	common.Header("fedpress against one hostile server (default limits)")
 	var rows [][]string
@@ -78,14 +82,14 @@ func main() {
 		}
 		disk := "n/a"
 		if r.backend == "sqlite" {
-			disk = fmt.Sprintf("%s → %s → %s", mb(r.diskBefore), mb(r.diskSent), mb(r.diskAfter))
+			disk = fmt.Sprintf("%s → %s → %s (db %s, wal %s)", mb(r.diskBefore), mb(r.diskSent), mb(r.diskAfter), mb(r.dbFile), mb(r.walFile))
 		}
 		rows = append(rows, []string{r.backend, stall,
 			fmt.Sprintf("%s → %s", harness.MiB(r.rssBefore), harness.MiB(r.rssPeak)), fmt.Sprint(r.memAnswers), fmt.Sprintf("%.1f s", r.memDur.Seconds()),
 			disk, fmt.Sprint(r.diskAnswers)})
 	}
 	harness.Table(os.Stdout, []string{"db", "Like applied after", "VmRSS before → peak", "answers", "phase took",
-		"data folder before → sent → processed", "answers"}, rows)
+		"data folder before → 1st actor's → 2nd actor's, processed", "answers"}, rows)
 }
 
 func mb(n int64) string { return fmt.Sprintf("%.1f MB", float64(n)/1e6) }
@@ -98,9 +102,10 @@ type standIn struct {
 	started chan struct{} // a trickled fetch began
 	release chan struct{} // closed: held key fetches answer 404
 	hold    time.Duration
+	trickle time.Duration
 }
 
-func startStandIn(hold time.Duration) (*standIn, error) {
+func startStandIn(hold, trickle time.Duration) (*standIn, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, err
@@ -114,7 +119,7 @@ func startStandIn(hold time.Duration) (*standIn, error) {
 		return nil, err
 	}
 	s := &standIn{base: "http://" + ln.Addr().String(), docs: map[string][]byte{}, started: make(chan struct{}, 100),
-		release: make(chan struct{}), hold: hold, signer: federation.Signer{Key: key}}
+		release: make(chan struct{}), hold: hold, trickle: trickle, signer: federation.Signer{Key: key}}
 	for _, name := range []string{"bob", "carol", "eve"} {
 		uri := s.base + "/users/" + name
 		s.docs["/users/"+name], _ = json.Marshal(map[string]any{
@@ -135,9 +140,13 @@ func (s *standIn) serve(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusOK)
 		w.Write([]byte("{"))
 		w.(http.Flusher).Flush()
-		s.started <- struct{}{}
+		select {
+		case s.started <- struct{}{}:
+		default:
+		}
 		tick := time.NewTicker(time.Second)
 		defer tick.Stop()
+		end := time.After(s.trickle)
 		for {
 			select {
 			case <-r.Context().Done():
@@ -145,8 +154,16 @@ func (s *standIn) serve(w http.ResponseWriter, r *http.Request) {
 			case <-tick.C:
 				w.Write([]byte(" "))
 				w.(http.Flusher).Flush()
+				continue
+			case <-end:
 			}
+			break
 		}
+		// A note answering the next trickled URL: the chain goes on.
+		n, _ := strconv.Atoi(strings.TrimPrefix(r.URL.Path, "/trickle/"))
+		note, _ := json.Marshal(map[string]any{"id": s.base + r.URL.Path, "type": "Note", "attributedTo": s.base + "/users/eve",
+			"inReplyTo": fmt.Sprintf("%s/trickle/%d", s.base, n+1), "content": "<p>parent</p>"})
+		w.Write(note[1:])
 	case strings.HasPrefix(r.URL.Path, "/keys/"):
 		select {
 		case <-s.release:
@@ -199,7 +216,7 @@ func (s *standIn) note(actor string, n int, inReplyTo, content string) map[strin
 		"content": content, "to": []string{"https://www.w3.org/ns/activitystreams#Public"}}
 }
 
-func runOne(common *harness.Common, backend, bin, dir string, conc int, hold time.Duration, creates int, stallMax time.Duration) (result, error) {
+func runOne(common *harness.Common, backend, bin, dir string, conc int, hold, trickle time.Duration, creates int, stallMax time.Duration) (result, error) {
 	ctx := context.Background()
 	res := result{backend: backend, memAnswers: map[string]int{}, diskAnswers: map[int]int{}}
 	blog, err := common.NewBlog(backend, bin, dir)
@@ -221,7 +238,7 @@ func runOne(common *harness.Common, backend, bin, dir string, conc int, hold tim
 	}
 	urls, _ := federation.NewURLs(blog.BaseURL)
 	article := urls.Article(art.ID)
-	hs, err := startStandIn(hold)
+	hs, err := startStandIn(hold, trickle)
 	if err != nil {
 		return res, err
 	}
@@ -247,7 +264,7 @@ func runOne(common *harness.Common, backend, bin, dir string, conc int, hold tim
 
 	// 1. stall
 	harness.Logf("%s: stall", backend)
-	body, _ := hs.activity("eve", "Create", 1, hs.note("eve", 1, hs.base+"/trickle/parent", "<p>wait for me</p>"))
+	body, _ := hs.activity("eve", "Create", 1, hs.note("eve", 1, hs.base+"/trickle/1", "<p>wait for me</p>"))
 	if st, err := hs.post(client, inbox, key("eve"), body); err != nil || st != http.StatusAccepted {
 		return res, fmt.Errorf("hostile Create: %d %v", st, err)
 	}
@@ -259,7 +276,7 @@ func runOne(common *harness.Common, backend, bin, dir string, conc int, hold tim
 	like, likeID := hs.activity("carol", "Like", 1, article)
 	sent := time.Now()
 	if st, err := hs.post(client, inbox, key("carol"), like); err != nil || st != http.StatusAccepted {
-		return res, fmt.Errorf("Like: %d %v", st, err)
+		return res, fmt.Errorf("the Like: %d %v", st, err)
 	}
 	for !processed(likeID) && time.Since(sent) < stallMax {
 		time.Sleep(20 * time.Millisecond)
@@ -297,26 +314,38 @@ func runOne(common *harness.Common, backend, bin, dir string, conc int, hold tim
 
 	// 3. disk
 	if backend == "sqlite" {
-		harness.Logf("%s: disk, %d × 1 MiB Creates from one actor", backend, creates)
+		harness.Logf("%s: disk, %d × 1 MiB Creates from one actor, then another", backend, creates)
 		res.diskBefore = dirSize(blog.Data)
-		for i := range creates {
-			body, _ := hs.activity("bob", "Create", 100+i, hs.note("bob", 100+i, article, "<p>"+pad+"</p>"))
-			st, err := hs.post(client, inbox, key("bob"), body)
-			if err != nil {
-				st = -1
+		flood := func(actor string) int64 {
+			for i := range creates {
+				body, _ := hs.activity(actor, "Create", 100+i, hs.note(actor, 100+i, article, "<p>"+pad+"</p>"))
+				st, err := hs.post(client, inbox, key(actor), body)
+				if err != nil {
+					st = -1
+				}
+				res.diskAnswers[st]++
 			}
-			res.diskAnswers[st]++
-		}
-		res.diskSent = dirSize(blog.Data)
-		for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
-			if n, err := store.CountPendingInbox(ctx); err == nil && n == 0 {
-				break
+			for deadline := time.Now().Add(2 * time.Minute); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+				if n, err := store.CountPendingInbox(ctx); err == nil && n == 0 {
+					break
+				}
 			}
+			return dirSize(blog.Data)
 		}
-		res.diskAfter = dirSize(blog.Data)
+		res.diskSent = flood("bob")
+		res.diskAfter = flood("carol")
+		res.dbFile, res.walFile = fileSize(filepath.Join(blog.Data, "fedpress.db")), fileSize(filepath.Join(blog.Data, "fedpress.db-wal"))
 	}
 	serve.Stop()
 	return res, nil
+}
+
+func fileSize(path string) int64 {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return 0
+	}
+	return fi.Size()
 }
 
 // dirSize sums the sizes of the files under dir.
