@@ -67,12 +67,16 @@ func (s *Service) ResolveKey(ctx context.Context, keyID string, refresh bool) (P
 }
 
 // Key fetches are made while an inbox request waits, so they are bounded:
-// concurrent requests naming one key share one fetch, at most keyFetchCap
-// run at once (keyFetchPerHost per host), and a key that failed is not
-// fetched again for keyFailureTTL.
+// concurrent requests naming one key share one fetch, at most
+// Config.KeyFetches run at once (keyFetchPerHost per host), a fetch waits
+// at most keyFetchQueue for its turn (and at most keyFetchWaiters wait),
+// and a key that failed is not fetched again for keyFailureTTL. Requests
+// waiting hold no body: the inbox reads it once the key is known.
 const (
 	defaultKeyFetches = 16
 	keyFetchPerHost   = 4
+	keyFetchQueue     = 5 * time.Second
+	keyFetchWaiters   = 256
 	keyFailureTTL     = 2 * time.Minute
 	// keyBusyRetry is the Retry-After of a request refused because the key
 	// fetches are all taken: they end within keyFetchTimeout.
@@ -81,23 +85,51 @@ const (
 
 // keyFetchGate counts the key fetches in progress, in all and per host.
 type keyFetchGate struct {
-	mu     sync.Mutex
-	total  int
-	byHost map[string]int
+	mu      sync.Mutex
+	total   int
+	byHost  map[string]int
+	waiting int
+	freed   chan struct{} // closed and replaced at each release
 }
 
-func (g *keyFetchGate) acquire(host string, limit int) bool {
+// acquire takes a fetch slot for host, waiting up to keyFetchQueue for
+// one; false when none came (or too many wait already).
+func (g *keyFetchGate) acquire(ctx context.Context, host string, limit int) bool {
+	deadline := time.NewTimer(keyFetchQueue)
+	defer deadline.Stop()
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	if g.total >= limit || g.byHost[host] >= min(keyFetchPerHost, limit) {
-		return false
+	for {
+		if g.total < limit && g.byHost[host] < min(keyFetchPerHost, limit) {
+			if g.byHost == nil {
+				g.byHost = map[string]int{}
+			}
+			g.total++
+			g.byHost[host]++
+			return true
+		}
+		if g.waiting >= keyFetchWaiters {
+			return false
+		}
+		if g.freed == nil {
+			g.freed = make(chan struct{})
+		}
+		freed := g.freed
+		g.waiting++
+		g.mu.Unlock()
+		var ok bool
+		select {
+		case <-freed:
+			ok = true
+		case <-deadline.C:
+		case <-ctx.Done():
+		}
+		g.mu.Lock()
+		g.waiting--
+		if !ok {
+			return false
+		}
 	}
-	if g.byHost == nil {
-		g.byHost = map[string]int{}
-	}
-	g.total++
-	g.byHost[host]++
-	return true
 }
 
 func (g *keyFetchGate) release(host string) {
@@ -106,6 +138,10 @@ func (g *keyFetchGate) release(host string) {
 	g.total--
 	if g.byHost[host]--; g.byHost[host] <= 0 {
 		delete(g.byHost, host)
+	}
+	if g.freed != nil {
+		close(g.freed)
+		g.freed = nil
 	}
 }
 
@@ -133,12 +169,13 @@ func (s *Service) fetchKey(ctx context.Context, keyID string) (*models.RemoteAct
 		return nil, se
 	}
 	ch := s.keyFetches.DoChan(keyID, func() (any, error) {
-		if !s.keyGate.acquire(host, s.cfg.KeyFetches) {
+		// The fetch is shared: it must not end with the first caller's request.
+		shared := withFetchScope(context.WithoutCancel(ctx), nil)
+		if !s.keyGate.acquire(shared, host, s.cfg.KeyFetches) {
 			return nil, errKeyFetchBusy
 		}
 		defer s.keyGate.release(host)
-		// The fetch is shared: it must not end with the first caller's request.
-		fctx, cancel := context.WithTimeout(withFetchScope(context.WithoutCancel(ctx), nil), keyFetchTimeout)
+		fctx, cancel := context.WithTimeout(shared, keyFetchTimeout)
 		defer cancel()
 		f := s.newFetcher(fctx)
 		defer closeFetcher(f)
