@@ -46,8 +46,40 @@ func closeFetcher(f *Fetcher) {
 // fetchDoc GETs an ActivityPub document (signed) and checks that the id it
 // claims lives on the host it was fetched from: a server may only speak for
 // its own objects.
+//
+// An origin that timed out recently is not asked (OriginBackoffError).
+// Inside an inbox activity (see withFetchScope) the fetch also ends with
+// the activity's fetch budget, errors then wrap errFetchBudget, and the
+// activity's database slot is given up while the origin answers.
 func (s *Service) fetchDoc(ctx context.Context, f *Fetcher, uri string) (map[string]any, error) {
-	body, err := f.GetJSON(ctx, uri)
+	host := hostOf(uri)
+	scope := fetchScopeOf(ctx)
+	if err := s.originBackedOff(host); err != nil {
+		s.Metrics.Fetches.WithLabelValues("backed_off").Inc()
+		if scope != nil {
+			return nil, fmt.Errorf("%w: %w", errFetchBudget, err)
+		}
+		return nil, err
+	}
+	gctx := ctx
+	if scope != nil {
+		if !time.Now().Before(scope.deadline) {
+			return nil, fmt.Errorf("%w: fetch %s: time is up", errFetchBudget, uri)
+		}
+		var cancel context.CancelFunc
+		gctx, cancel = context.WithDeadline(ctx, scope.deadline)
+		defer cancel()
+		if scope.slot != nil {
+			scope.slot.leave()
+			defer scope.slot.enter(ctx)
+		}
+	}
+	start := time.Now()
+	body, err := f.GetJSON(gctx, uri)
+	s.noteFetchOutcome(gctx, host, time.Since(start), err)
+	if err != nil && scope != nil && !time.Now().Before(scope.deadline) {
+		err = fmt.Errorf("%w: %w", errFetchBudget, err)
+	}
 	if err != nil {
 		outcome := "error"
 		var re *RefusedError

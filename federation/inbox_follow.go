@@ -3,14 +3,22 @@ package federation
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"fedpress/models"
 )
 
+// followAnswerEvery is how often a repeated Follow from one follower is
+// answered: each Accept is a signed delivery to an inbox the sender names,
+// retried for days, so a sender repeating its Follow must not multiply them.
+const followAnswerEvery = time.Hour
+
 // inboxFollow records a follow of the blog actor or an author: accepted at
 // once (and answered with Accept), or pending when the blog approves
 // followers by hand. A repeated Follow keeps the row and, when accepted,
-// sends Accept again: the first one may have been lost.
+// sends Accept again (the first one may have been lost), at most once per
+// followAnswerEvery. A Follow after an Undo is new: the Undo removed the
+// row.
 func (s *Service) inboxFollow(ctx context.Context, run *inboxRun) (string, error) {
 	username, err := s.localUsernameOf(ctx, run.act.objectID(), run.batch.settings)
 	if err != nil {
@@ -27,10 +35,21 @@ func (s *Service) inboxFollow(ctx context.Context, run *inboxRun) (string, error
 	if err != nil {
 		return "", err
 	}
-	if f.Status == models.FollowAccepted {
-		if err := s.AcceptFollow(ctx, username, run.act.ID, run.actor.URI, run.actor.Inbox, false); err != nil {
-			return "", fmt.Errorf("accept follow %s: %w", run.act.ID, err)
-		}
+	if f.Status != models.FollowAccepted {
+		return outcomeApplied, nil
+	}
+	now := s.now()
+	if f.AnsweredAt != nil && now.Sub(*f.AnsweredAt) < followAnswerEvery {
+		s.log.Info("inbox: repeated Follow not answered again yet", "follow", run.act.ID, "actor", run.actor.URI, "answered_at", *f.AnsweredAt)
+		return outcomeIgnored, nil
+	}
+	// Queued first, then recorded: a crash between them answers twice,
+	// never zero times.
+	if err := s.AcceptFollow(ctx, username, run.act.ID, run.actor.URI, run.actor.Inbox, false); err != nil {
+		return "", fmt.Errorf("accept follow %s: %w", run.act.ID, err)
+	}
+	if err := s.store.SetFollowerAnswered(ctx, f.ID, now); err != nil {
+		return "", err
 	}
 	return outcomeApplied, nil
 }

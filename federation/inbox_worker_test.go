@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -236,7 +237,7 @@ func TestInboxMissingParents(t *testing.T) {
 		before := len(e.remote.fetched())
 		root := carol.note("/wide/root", e.articleURL(), "<p>root</p>")
 		var items []any
-		for i := 0; i < 3*inboxFetchBudget; i++ {
+		for i := 0; i < 3*defaultInboxFetchLimit; i++ {
 			sib := erin.note(fmt.Sprintf("/wide/%d", i), idOf(root), "<p>sib</p>")
 			e.remote.put(idOf(sib), sib)
 			items = append(items, idOf(sib))
@@ -249,7 +250,7 @@ func TestInboxMissingParents(t *testing.T) {
 		if e.interaction(idOf(reply)) == nil {
 			t.Fatal("reply not stored")
 		}
-		if n := len(e.remote.fetched()) - before; n > inboxFetchBudget+1 {
+		if n := len(e.remote.fetched()) - before; n > defaultInboxFetchLimit+1 {
 			t.Fatalf("%d fetches for one activity", n)
 		}
 		var stored []string
@@ -265,9 +266,10 @@ func TestInboxMissingParents(t *testing.T) {
 	})
 }
 
-// TestInboxLanes: a claimed batch splits into lanes that keep what must
-// stay in order together, in arrival order, and leave the rest apart.
-func TestInboxLanes(t *testing.T) {
+// TestInboxOrder: each held item follows exactly the earlier ones it must
+// (same actor, the note it answers, the account a Move goes to), and the
+// rest run side by side; finishing an item readies what waited only for it.
+func TestInboxOrder(t *testing.T) {
 	const (
 		art = "http://blog.test/articles/1"
 		a   = "https://a.test/users/a"
@@ -289,51 +291,51 @@ func TestInboxLanes(t *testing.T) {
 	move["target"] = b
 	tests := []struct {
 		name  string
-		items []any // activities, or a raw body string
-		want  [][]int
+		items []any   // activities, or a raw body string
+		want  [][]int // per item, the items it follows
 	}{
 		{"actors apart", []any{
 			act("Create", a, "/1/activity", note(a, "/1", art)),
 			act("Create", b, "/2/activity", note(b, "/2", art)),
 			act("Like", c, "/like", art),
-		}, [][]int{{0}, {1}, {2}}},
+		}, [][]int{{}, {}, {}}},
 		{"one actor in order", []any{
 			act("Create", a, "/1/activity", note(a, "/1", art)),
 			act("Follow", b, "/f", "http://blog.test/users/blog"),
 			act("Update", a, "/1/update", note(a, "/1", art)),
 			act("Undo", b, "/f/undo", b+"/f"),
 			act("Delete", a, "/1/delete", a+"/1"),
-		}, [][]int{{0, 2, 4}, {1, 3}}},
+		}, [][]int{{}, {}, {0}, {1}, {2}}},
 		{"a reply follows the note it answers", []any{
 			act("Create", a, "/1/activity", note(a, "/1", art)),
 			act("Create", b, "/2/activity", note(b, "/2", a+"/1")),
 			act("Create", c, "/3/activity", note(c, "/3", art)),
-		}, [][]int{{0, 1}, {2}}},
+		}, [][]int{{}, {0}, {}}},
 		{"an answer arriving first does not wait", []any{
 			act("Create", b, "/2/activity", note(b, "/2", a+"/1")),
 			act("Create", a, "/1/activity", note(a, "/1", art)),
-		}, [][]int{{0}, {1}}},
-		{"lanes merge through a shared item", []any{
+		}, [][]int{{}, {}}},
+		{"an item may follow several", []any{
 			act("Create", a, "/1/activity", note(a, "/1", art)),
 			act("Like", b, "/like", art),
 			act("Create", b, "/2/activity", note(b, "/2", a+"/1")),
 			act("Like", c, "/like", art),
-		}, [][]int{{0, 1, 2}, {3}}},
+		}, [][]int{{}, {}, {0, 1}, {}}},
 		{"a Move joins the account moved to", []any{
 			act("Follow", b, "/f", "http://blog.test/users/blog"),
 			move,
 			act("Like", c, "/like", art),
-		}, [][]int{{0, 1}, {2}}},
+		}, [][]int{{}, {0}, {}}},
 		{"broken bodies stand alone", []any{
 			`{"type":"Like"`,
 			act("Like", a, "/like", art),
 			`[]`,
-		}, [][]int{{0}, {1}, {2}}},
-		{"longest lane first", []any{
+		}, [][]int{{}, {}, {}}},
+		{"a Delete follows its Create, not the Like before", []any{
 			act("Like", c, "/like", art),
 			act("Create", a, "/1/activity", note(a, "/1", art)),
 			act("Delete", a, "/1/delete", a+"/1"),
-		}, [][]int{{1, 2}, {0}}},
+		}, [][]int{{}, {}, {1}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -349,16 +351,48 @@ func TestInboxLanes(t *testing.T) {
 				}
 				jobs[i] = parseInboxItem(&models.InboxItem{ID: uint(i), ActivityID: fmt.Sprint(i), Body: body})
 			}
-			var got [][]int
-			for _, lane := range inboxLanes(jobs) {
-				var ids []int
-				for _, j := range lane.jobs {
-					ids = append(ids, int(j.item.ID))
+			p := &inboxPool{tails: map[string]*inboxTask{}, held: map[uint]*inboxTask{}, actors: map[string]*models.RemoteActor{}}
+			tasks := make([]*inboxTask, len(jobs))
+			follows := make([][]int, len(jobs))
+			for i := range jobs {
+				tasks[i] = &inboxTask{job: jobs[i]}
+				if ready := p.order(tasks[i]); ready != (tasks[i].waits == 0) {
+					t.Fatalf("item %d: ready %v with %d waits", i, ready, tasks[i].waits)
 				}
-				got = append(got, ids)
+				for j := range i {
+					if slices.Contains(tasks[j].next, tasks[i]) {
+						follows[i] = append(follows[i], j)
+					}
+				}
+				if follows[i] == nil {
+					follows[i] = []int{}
+				}
 			}
-			if fmt.Sprint(got) != fmt.Sprint(tt.want) {
-				t.Fatalf("lanes %v, want %v", got, tt.want)
+			if fmt.Sprint(follows) != fmt.Sprint(tt.want) {
+				t.Fatalf("follows %v, want %v", follows, tt.want)
+			}
+			// Finishing in arrival order readies each item once, when the
+			// last item it follows is done.
+			started := map[int]bool{}
+			for i := range tasks {
+				if len(tt.want[i]) == 0 {
+					started[i] = true
+				}
+			}
+			for i := range tasks {
+				if !started[i] {
+					t.Fatalf("item %d never ready", i)
+				}
+				for _, n := range p.drop(tasks[i]) {
+					j := slices.Index(tasks, n)
+					if started[j] || slices.Max(tt.want[j]) != i {
+						t.Fatalf("item %d readied by finishing %d (follows %v)", j, i, tt.want[j])
+					}
+					started[j] = true
+				}
+			}
+			if len(p.held) != 0 || len(p.tails) != 0 {
+				t.Fatalf("left held %d, tails %v", len(p.held), p.tails)
 			}
 		})
 	}
@@ -443,15 +477,17 @@ func TestInboxConcurrentOrder(t *testing.T) {
 	})
 }
 
-// TestInboxLanesRunTogether: lanes of different actors are applied at the
-// same time, up to InboxWorkers; a shutdown hands back what it did not
-// finish, without counting an attempt, and each item later applies once.
-func TestInboxLanesRunTogether(t *testing.T) {
+// TestInboxFetchesRunTogether: items of different actors waiting for
+// remote origins wait side by side, beyond InboxWorkers (which bounds the
+// items using the database: one waiting for an origin gives its slot up);
+// a shutdown hands back what it did not finish, without counting an
+// attempt, and each item later applies once.
+func TestInboxFetchesRunTogether(t *testing.T) {
 	e := newIBEnv(t, nil)
-	const workers = 3
-	e.svc.cfg.InboxWorkers = workers
+	const workers = 6
+	e.svc.cfg.InboxWorkers = 1
 	// The accounts live behind a front that holds fetches of their notes
-	// (sent by reference) until released: only lanes running side by side
+	// (sent by reference) until released: only items running side by side
 	// can have several waiting at once.
 	var (
 		mu             sync.Mutex
@@ -481,7 +517,7 @@ func TestInboxLanesRunTogether(t *testing.T) {
 	}))
 	defer front.Close()
 	var notes []string
-	for i := range 2 * workers {
+	for i := range workers {
 		a := e.remote.actor(fmt.Sprintf("w%d", i))
 		raw, err := json.Marshal(a.Doc)
 		if err != nil {
@@ -513,7 +549,7 @@ func TestInboxLanesRunTogether(t *testing.T) {
 		mu.Lock()
 		n := most
 		mu.Unlock()
-		t.Fatalf("lanes did not run together: at most %d fetches at once, want %d", n, workers)
+		t.Fatalf("fetches did not run together: at most %d at once, want %d", n, workers)
 	}
 	cancel()
 	<-stopped

@@ -15,6 +15,7 @@ type Metrics struct {
 	HostsMarked     prometheus.Counter     // hosts marked unreachable
 	QueueDepth      *prometheus.GaugeVec   // pending rows by queue: delivery, inbox
 	Fetches         *prometheus.CounterVec // remote fetches by outcome
+	KeyFetchWaiting prometheus.Gauge       // inbox requests waiting for a key fetch
 }
 
 // NewMetrics creates the collectors and registers them on reg (nil: not
@@ -38,10 +39,12 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name: "fedpress_queue_depth", Help: "Rows waiting, by queue (delivery, inbox)."}, []string{"queue"}),
 		Fetches: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "fedpress_remote_fetches_total", Help: "Remote fetches (actors, keys, objects) by outcome."}, []string{"outcome"}),
+		KeyFetchWaiting: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "fedpress_key_fetch_waiting", Help: "Inbox requests waiting for the fetch of their signer's key."}),
 	}
 	if reg != nil {
 		reg.MustRegister(m.InboxAccepted, m.InboxRejected, m.InboxProcessed, m.Deliveries,
-			m.DeliveryLatency, m.HostsMarked, m.QueueDepth, m.Fetches)
+			m.DeliveryLatency, m.HostsMarked, m.QueueDepth, m.Fetches, m.KeyFetchWaiting)
 	}
 	return m
 }

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"golang.org/x/sync/singleflight"
 
 	"fedpress/models"
 )
@@ -31,6 +32,20 @@ type Config struct {
 	InboxWorkers int
 	// Instance names the process in claimed queue rows.
 	Instance string
+	// InboxFetchBudget is the total time one incoming activity may spend
+	// on remote fetches (parents, context, authors); past it, it is stored
+	// with what is known. InboxFetchLimit caps the count of those fetches.
+	// OriginBackoff is how long an origin whose fetch timed out is not
+	// fetched from. 0 takes the defaults (15 s, 50, 10 min).
+	InboxFetchBudget time.Duration
+	InboxFetchLimit  int
+	OriginBackoff    time.Duration
+	// KeyFetches bounds the key fetches inbox requests wait for at once
+	// (0 → 16); over it, requests naming unknown keys get 429.
+	KeyFetches int
+	// InboxPendingPerActor caps one actor's stored, unprocessed activities
+	// (0 → 20); over it, its POSTs get 429 until the worker catches up.
+	InboxPendingPerActor int
 	// Registry receives the federation metrics; nil leaves them unregistered.
 	Registry prometheus.Registerer
 }
@@ -110,6 +125,11 @@ type Service struct {
 	hosts  hostTracker
 	// resolveKeyFn replaces ResolveKey in VerifyGET (tests).
 	resolveKeyFn KeyResolver
+	// origins are the hosts backed off after a timeout; keyFailures the
+	// key ids whose fetch failed recently.
+	origins, keyFailures *expiringSet
+	keyFetches           singleflight.Group
+	keyGate              keyFetchGate
 }
 
 // NewService builds the federation service.
@@ -125,6 +145,21 @@ func NewService(cfg Config, store *models.Store, log *slog.Logger) (*Service, er
 	}
 	if cfg.InboxWorkers <= 0 {
 		cfg.InboxWorkers = defaultInboxWorkers(store.Dialect())
+	}
+	if cfg.InboxFetchBudget <= 0 {
+		cfg.InboxFetchBudget = defaultInboxFetchBudget
+	}
+	if cfg.InboxFetchLimit <= 0 {
+		cfg.InboxFetchLimit = defaultInboxFetchLimit
+	}
+	if cfg.OriginBackoff <= 0 {
+		cfg.OriginBackoff = defaultOriginBackoff
+	}
+	if cfg.KeyFetches <= 0 {
+		cfg.KeyFetches = defaultKeyFetches
+	}
+	if cfg.InboxPendingPerActor <= 0 {
+		cfg.InboxPendingPerActor = defaultPendingPerActor
 	}
 	if log == nil {
 		log = slog.Default()
@@ -144,8 +179,9 @@ func NewService(cfg Config, store *models.Store, log *slog.Logger) (*Service, er
 		cfg: cfg, store: store, log: log, now: func() time.Time { return time.Now().UTC() },
 		kick: make(chan struct{}, 1), Metrics: NewMetrics(cfg.Registry),
 		holder: holder, tune: defaultTuning(),
-		keys:  signerCache{m: map[string]cachedSigner{}},
-		hosts: hostTracker{m: map[string]hostState{}},
+		keys:    signerCache{m: map[string]cachedSigner{}},
+		hosts:   hostTracker{m: map[string]hostState{}},
+		origins: newExpiringSet(maxRemembered), keyFailures: newExpiringSet(maxRemembered),
 	}
 	s.client = s.newDeliveryClient()
 	return s, nil

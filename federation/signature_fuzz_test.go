@@ -38,6 +38,16 @@ func FuzzParseSignatureHeader(f *testing.F) {
 		r.Header.Set("Date", "Sat, 28 Nov 2026 04:10:25 GMT")
 		r.Header.Set("Digest", "SHA-256=LCa0a2j/xo/5m0U8HTBBNBNCLXBkg7+g+YpeiGJm564=")
 		r.Header.Set("Signature", h)
+		// The inbox's first step, before it reads the body: a key id or a
+		// clean 4xx.
+		sr, perr := ParseSignature(r, true, VerifyOptions{Now: fixedClock(now)})
+		var pe *SignatureError
+		if perr != nil && (!errors.As(perr, &pe) || pe.Status < 400 || pe.Status > 499) {
+			t.Fatalf("ParseSignature: %v", perr)
+		}
+		if perr == nil && sr.KeyID == "" {
+			t.Fatal("ParseSignature accepted a header without key id")
+		}
 		_, err = VerifyRequest(context.Background(), r, []byte("foo"), resolve, VerifyOptions{Now: fixedClock(now)})
 		var se *SignatureError
 		if err == nil || !errors.As(err, &se) || se.Status < 400 || se.Status > 499 {

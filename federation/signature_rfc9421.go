@@ -2,7 +2,6 @@ package federation
 
 import (
 	"bytes"
-	"context"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/ed25519"
@@ -476,7 +475,7 @@ func parseSignatureInput(input, signature string) (*rfc9421Input, error) {
 	return nil, errors.New("no signature label appears in both Signature-Input and Signature")
 }
 
-func verifyRFC9421(ctx context.Context, r *http.Request, body []byte, resolve KeyResolver, opt VerifyOptions) (*VerifiedRequest, error) {
+func parseRFC9421(r *http.Request, withBody bool, opt VerifyOptions) (*SignedRequest, error) {
 	sigHeader := strings.Join(r.Header.Values("Signature"), ", ")
 	if sigHeader == "" {
 		return nil, unauthorized("Signature-Input is present but Signature is missing")
@@ -506,7 +505,7 @@ func verifyRFC9421(ctx context.Context, r *http.Request, body []byte, resolve Ke
 	if !covered["@target-uri"] && !(covered["@authority"] && (covered["@path"] || covered["@request-target"])) {
 		return nil, unauthorized("@target-uri (or @authority with @path) must be signed")
 	}
-	if (r.Method == http.MethodPost || len(body) > 0) && !covered["content-digest"] {
+	if withBody && !covered["content-digest"] {
 		return nil, unauthorized("content-digest must be signed for a %s with a body", r.Method)
 	}
 
@@ -520,24 +519,21 @@ func verifyRFC9421(ctx context.Context, r *http.Request, body []byte, resolve Ke
 			return nil, err
 		}
 	}
-	if covered["content-digest"] {
-		if err := checkContentDigest(r.Header.Values("Content-Digest"), body); err != nil {
-			return nil, err
-		}
+	if covered["content-digest"] && len(r.Header.Values("Content-Digest")) == 0 {
+		return nil, unauthorized("Content-Digest header is missing")
 	}
-
 	bases, err := signatureBases(r, in)
 	if err != nil {
 		return nil, err
 	}
-	verify := anyBase(bases, func(key crypto.PublicKey, base []byte) error {
+	sr := &SignedRequest{KeyID: in.KeyID, scheme: "rfc9421", verify: anyBase(bases, func(key crypto.PublicKey, base []byte) error {
 		return verifyRFC9421Signature(key, in.Alg, base, in.Signature)
-	})
-	info, err := verifyWithRotation(ctx, in.KeyID, resolve, verify)
-	if err != nil {
-		return nil, err
+	})}
+	if covered["content-digest"] {
+		digests := r.Header.Values("Content-Digest")
+		sr.digest = func(body []byte) error { return checkContentDigest(digests, body) }
 	}
-	return &VerifiedRequest{KeyID: in.KeyID, OwnerURI: info.OwnerURI, Scheme: "rfc9421"}, nil
+	return sr, nil
 }
 
 // signatureBases builds the RFC 9421 §2.5 signature base. Behind a

@@ -86,7 +86,10 @@ type VerifiedRequest struct {
 type SignatureError struct {
 	Reason string
 	Status int
-	cause  error
+	// RetryAfter, when set, is how long the sender should wait (a key
+	// fetch refused or remembered as failed).
+	RetryAfter time.Duration
+	cause      error
 }
 
 func (e *SignatureError) Error() string { return e.Reason }
@@ -108,18 +111,58 @@ func unauthorized(format string, args ...any) *SignatureError {
 // (Signature or Authorization: Signature) or RFC 9421 (Signature-Input). body
 // is the raw request body, already read by the caller. Cheap checks (syntax,
 // coverage, time window, digest) run before the key is resolved so stale or
-// broken requests never trigger a key fetch.
+// broken requests never trigger a key fetch. It is ParseSignature then
+// SignedRequest.Verify.
 func VerifyRequest(ctx context.Context, r *http.Request, body []byte, resolve KeyResolver, opt VerifyOptions) (*VerifiedRequest, error) {
-	if r == nil || r.URL == nil {
-		return nil, badRequest("no request to verify")
-	}
 	if resolve == nil {
 		return nil, sigErr(http.StatusInternalServerError, "no key resolver configured")
 	}
-	if r.Header.Get("Signature-Input") != "" {
-		return verifyRFC9421(ctx, r, body, resolve, opt)
+	sr, err := ParseSignature(r, r != nil && (r.Method == http.MethodPost || len(body) > 0), opt)
+	if err != nil {
+		return nil, err
 	}
-	return verifyCavage(ctx, r, body, resolve, opt)
+	return sr.Verify(ctx, body, resolve)
+}
+
+// SignedRequest is a request whose signature passed every check that needs
+// neither the body nor the key: syntax, covered components, time window.
+// The inbox learns the key id from it before it reads the body.
+type SignedRequest struct {
+	KeyID  string
+	scheme string
+	digest func(body []byte) error // nil when no digest is signed
+	verify func(crypto.PublicKey) error
+}
+
+// ParseSignature runs the body- and key-free checks of VerifyRequest.
+// withBody says the request carries a body (every POST does), whose digest
+// must then be signed.
+func ParseSignature(r *http.Request, withBody bool, opt VerifyOptions) (*SignedRequest, error) {
+	if r == nil || r.URL == nil {
+		return nil, badRequest("no request to verify")
+	}
+	if r.Header.Get("Signature-Input") != "" {
+		return parseRFC9421(r, withBody, opt)
+	}
+	return parseCavage(r, withBody, opt)
+}
+
+// Verify checks the body's digest, then resolves the key and verifies the
+// signature with it.
+func (sr *SignedRequest) Verify(ctx context.Context, body []byte, resolve KeyResolver) (*VerifiedRequest, error) {
+	if resolve == nil {
+		return nil, sigErr(http.StatusInternalServerError, "no key resolver configured")
+	}
+	if sr.digest != nil {
+		if err := sr.digest(body); err != nil {
+			return nil, err
+		}
+	}
+	info, err := verifyWithRotation(ctx, sr.KeyID, resolve, sr.verify)
+	if err != nil {
+		return nil, err
+	}
+	return &VerifiedRequest{KeyID: sr.KeyID, OwnerURI: info.OwnerURI, Scheme: sr.scheme}, nil
 }
 
 // cavageParams is a parsed draft-cavage Signature header.
@@ -257,7 +300,7 @@ func isCavageNameChar(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_'
 }
 
-func verifyCavage(ctx context.Context, r *http.Request, body []byte, resolve KeyResolver, opt VerifyOptions) (*VerifiedRequest, error) {
+func parseCavage(r *http.Request, withBody bool, opt VerifyOptions) (*SignedRequest, error) {
 	raw := r.Header.Get("Signature")
 	if raw == "" {
 		if a := strings.TrimSpace(r.Header.Get("Authorization")); len(a) > 10 && strings.EqualFold(a[:10], "signature ") {
@@ -294,8 +337,7 @@ func verifyCavage(ctx context.Context, r *http.Request, body []byte, resolve Key
 	if !signed["date"] && !signed["(created)"] {
 		return nil, unauthorized("date or (created) must be signed")
 	}
-	needDigest := r.Method == http.MethodPost || len(body) > 0
-	if needDigest && !signed["digest"] {
+	if withBody && !signed["digest"] {
 		return nil, unauthorized("digest must be signed for a %s with a body", r.Method)
 	}
 
@@ -337,24 +379,21 @@ func verifyCavage(ctx context.Context, r *http.Request, body []byte, resolve Key
 	if signed["(expires)"] && p.Expires == "" {
 		return nil, badRequest("(expires) is signed but the expires parameter is missing")
 	}
-	if signed["digest"] {
-		if err := checkDigestHeader(r.Header.Values("Digest"), body); err != nil {
-			return nil, err
-		}
+	if signed["digest"] && len(r.Header.Values("Digest")) == 0 {
+		return nil, unauthorized("Digest header is missing")
 	}
-
 	bases, err := cavageSigningStrings(r, p)
 	if err != nil {
 		return nil, err
 	}
-	verify := anyBase(bases, func(key crypto.PublicKey, base []byte) error {
+	sr := &SignedRequest{KeyID: p.KeyID, scheme: "cavage", verify: anyBase(bases, func(key crypto.PublicKey, base []byte) error {
 		return verifyCavageSignature(key, p.Algorithm, base, sig)
-	})
-	info, err := verifyWithRotation(ctx, p.KeyID, resolve, verify)
-	if err != nil {
-		return nil, err
+	})}
+	if signed["digest"] {
+		digests := r.Header.Values("Digest")
+		sr.digest = func(body []byte) error { return checkDigestHeader(digests, body) }
 	}
-	return &VerifiedRequest{KeyID: p.KeyID, OwnerURI: info.OwnerURI, Scheme: "cavage"}, nil
+	return sr, nil
 }
 
 // cavageSigningStrings builds the candidate signing strings: the

@@ -2103,3 +2103,433 @@ func (e *hostileEnv) controls(t *testing.T) {
 		t.Errorf("the control reply made %d interactions, want at least 1 (else the accepted-by-design checks prove nothing)", n)
 	}
 }
+
+// ---- limits: what one sender can cost us ----
+//
+// A signed activity is not harmless because it verifies: its sender can
+// still try to stall the worker, fill the disk, hold our memory while we
+// fetch keys, or make us send signed answers. Each case below is one such
+// attack with the limit that stops it.
+
+// limitsEnv is a blog whose limits a case chose, the stand-in peers and
+// their accounts.
+type limitsEnv struct {
+	*hostileEnv
+}
+
+func newLimitsEnv(t *testing.T, store *models.Store, keys hostileKeys, fedCfg func(*federation.Config), cfg func(*Config)) *limitsEnv {
+	e := &hostileEnv{t: t, mallory: keys.mallory, rnd: mrand.New(mrand.NewPCG(3, 4)), client: &http.Client{Transport: &http.Transport{Proxy: nil}}}
+	e.peer = newHostilePeer(t, false, "")
+	e.peer2 = newHostilePeer(t, false, "")
+	e.bob = e.peer.addActor(t, "bob", keys.bob)
+	e.carol = e.peer.addActor(t, "carol", keys.carol)
+	e.eve = e.peer2.addActor(t, "eve", keys.eve)
+	e.ts = buildTestServerTuned(t, store, "http://"+hostileBlogHost, true, fedCfg, cfg)
+	front := httptest.NewServer(e.ts.Echo)
+	t.Cleanup(front.Close)
+	e.front = front.URL
+	for _, a := range []*hostileActor{e.bob, e.carol, e.eve} {
+		if _, err := e.ts.Fed.FetchActor(context.Background(), a.uri, true); err != nil {
+			t.Fatalf("warm %s: %v", a.uri, err)
+		}
+	}
+	art := e.ts.article(e.ts.author("alice"), "hello", "Hello", "Hello, world.", time.Now().Add(-time.Hour))
+	e.article = fmt.Sprintf("http://blog.test/articles/%d", art.ID)
+	return &limitsEnv{e}
+}
+
+// post sends h through the router (no network), with body as the request
+// body when given (to see whether it is read).
+func (e *limitsEnv) post(h *hreq, body io.Reader) *httptest.ResponseRecorder {
+	if body == nil {
+		body = bytes.NewReader(h.body)
+	}
+	req := httptest.NewRequest(h.method, "http://"+h.host+h.path, body)
+	for k, vs := range h.header {
+		req.Header[k] = vs
+	}
+	return e.ts.do(req)
+}
+
+// readSpy is a request body that records whether anyone read it.
+type readSpy struct {
+	r    io.Reader
+	read atomic.Bool
+}
+
+func (s *readSpy) Read(p []byte) (int, error) { s.read.Store(true); return s.r.Read(p) }
+
+// wantStatus checks a response's status and, for 429, its Retry-After.
+func wantStatus(t *testing.T, what string, rec *httptest.ResponseRecorder, want int) {
+	t.Helper()
+	if rec.Code != want {
+		t.Fatalf("%s: status %d, want %d: %s", what, rec.Code, want, rec.Body)
+	}
+	if want == http.StatusTooManyRequests {
+		if s, err := strconv.Atoi(rec.Header().Get("Retry-After")); err != nil || s < 1 {
+			t.Fatalf("%s: 429 with Retry-After %q", what, rec.Header().Get("Retry-After"))
+		}
+	}
+}
+
+func TestInboxHostileLimits(t *testing.T) {
+	var keys hostileKeys
+	for _, k := range []**rsa.PrivateKey{&keys.bob, &keys.carol, &keys.eve, &keys.mallory} {
+		var err error
+		if *k, err = rsa.GenerateKey(rand.Reader, 2048); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, backend := range []struct {
+		name  string
+		store func(testing.TB) *models.Store
+	}{{"sqlite", modelstest.SQLite}, {"postgres", modelstest.Postgres}} {
+		cases := []struct {
+			name   string
+			fed    func(*federation.Config)
+			limits func(*Config)
+			run    func(t *testing.T, e *limitsEnv)
+		}{
+			{"one signer over its allowance", nil, func(c *Config) { c.RateLimits.InboxActor = RateLimit{Max: 3, Window: time.Hour} }, limitSigner},
+			{"one host over its allowance, refused before the body", nil, func(c *Config) { c.RateLimits.InboxHost = RateLimit{Max: 3, Window: time.Hour} }, limitHost},
+			{"pending activities of one actor", func(c *federation.Config) { c.InboxPendingPerActor = 3 }, nil, limitPending},
+			{"1 MiB Creates: bodies kept only until processed", nil, nil, limitBodies},
+			{"one failing key, many requests: one fetch", nil, nil, limitKeyFailure},
+			{"slow keys: fetches capped, no body held", func(c *federation.Config) { c.KeyFetches = 2 }, nil, limitKeyCap},
+			{"a trickling origin stalls nobody else", func(c *federation.Config) { c.InboxFetchBudget = time.Hour }, nil, limitStall},
+			{"repeated Follows: one Accept", nil, nil, limitFollows},
+		}
+		for _, c := range cases {
+			t.Run(backend.name+"/"+c.name, func(t *testing.T) {
+				c.run(t, newLimitsEnv(t, backend.store(t), keys, c.fed, c.limits))
+			})
+		}
+	}
+}
+
+// limitSigner: past its allowance a verified signer gets 429 with
+// Retry-After; another actor of the same host does not pay for it, and
+// requests failing verification spend nobody's allowance.
+func limitSigner(t *testing.T, e *limitsEnv) {
+	for range 5 { // forged: bob's key, mallory's signature
+		wantStatus(t, "forged", e.post(e.unsigned("/inbox", e.like(e.bob)).signAs(e.bob.keyID, e.mallory, hostileStdHeaders, hostileStdHeaders), nil), http.StatusUnauthorized)
+	}
+	for i := range 3 {
+		wantStatus(t, fmt.Sprintf("bob's Like %d", i+1), e.post(e.signed(e.bob, "/inbox", e.like(e.bob)), nil), http.StatusAccepted)
+	}
+	wantStatus(t, "bob's 4th Like", e.post(e.signed(e.bob, "/inbox", e.like(e.bob)), nil), http.StatusTooManyRequests)
+	wantStatus(t, "carol, same host", e.post(e.signed(e.carol, "/inbox", e.like(e.carol)), nil), http.StatusAccepted)
+	if n, _ := e.ts.Store.CountInboxItems(context.Background()); n != 4 {
+		t.Fatalf("%d items stored, want 4", n)
+	}
+}
+
+// limitHost: verified requests spend their host's allowance; past it, the
+// host's requests get 429 before their body is read or their key
+// resolved; other hosts are not concerned.
+func limitHost(t *testing.T, e *limitsEnv) {
+	for range 5 {
+		wantStatus(t, "forged", e.post(e.unsigned("/inbox", e.like(e.bob)).signAs(e.bob.keyID, e.mallory, hostileStdHeaders, hostileStdHeaders), nil), http.StatusUnauthorized)
+	}
+	for i, a := range []*hostileActor{e.bob, e.carol, e.bob} {
+		wantStatus(t, fmt.Sprintf("verified %d", i+1), e.post(e.signed(a, "/inbox", e.like(a)), nil), http.StatusAccepted)
+	}
+	spy := &readSpy{r: bytes.NewReader(e.like(e.carol))}
+	h := e.signed(e.carol, "/inbox", e.like(e.carol))
+	wantStatus(t, "4th from the host", e.post(h, spy), http.StatusTooManyRequests)
+	if spy.read.Load() {
+		t.Fatal("the body of a request refused by its host's limit was read")
+	}
+	fetches := e.peer.reqs.Load()
+	spy = &readSpy{r: bytes.NewReader(e.like(e.bob))}
+	wantStatus(t, "unknown key on the host", e.post(e.unsigned("/inbox", e.like(e.bob)).signAs(e.peer.base+"/users/nobody#main-key", e.mallory, hostileStdHeaders, hostileStdHeaders), spy), http.StatusTooManyRequests)
+	if spy.read.Load() || e.peer.reqs.Load() != fetches {
+		t.Fatal("a request refused by its host's limit caused a read or a key fetch")
+	}
+	wantStatus(t, "another host", e.post(e.signed(e.eve, "/inbox", e.like(e.eve)), nil), http.StatusAccepted)
+}
+
+// limitPending: an actor's stored, unprocessed activities are capped; once
+// the worker caught up it is accepted again.
+func limitPending(t *testing.T, e *limitsEnv) {
+	for i := range 3 {
+		wantStatus(t, fmt.Sprintf("Like %d", i+1), e.post(e.signed(e.bob, "/inbox", e.like(e.bob)), nil), http.StatusAccepted)
+	}
+	wantStatus(t, "4th waiting", e.post(e.signed(e.bob, "/inbox", e.like(e.bob)), nil), http.StatusTooManyRequests)
+	wantStatus(t, "carol's own", e.post(e.signed(e.carol, "/inbox", e.like(e.carol)), nil), http.StatusAccepted)
+	drainInbox(t, e.ts.Fed)
+	wantStatus(t, "after processing", e.post(e.signed(e.bob, "/inbox", e.like(e.bob)), nil), http.StatusAccepted)
+}
+
+// limitBodies: the disk filler, 60 signed 1 MiB Creates from one
+// actor in a burst. The default limits store at most
+// InboxPendingPerActor of them; once processed no body is left; a failed
+// item keeps a bounded excerpt for debugging.
+func limitBodies(t *testing.T, e *limitsEnv) {
+	ctx := context.Background()
+	pad := strings.Repeat("x", federation.MaxInboxBody-2048)
+	statuses := map[int]int{}
+	for i := range 60 {
+		note := map[string]any{"id": e.id(e.bob, "notes"), "type": "Note", "attributedTo": e.bob.uri, "inReplyTo": e.article,
+			"content": fmt.Sprintf("<p>%d</p>", i), "to": []any{asContext + "#Public"}, "summary": pad}
+		rec := e.post(e.signed(e.bob, "/inbox", e.activity(e.bob, "Create", map[string]any{"object": note})), nil)
+		statuses[rec.Code]++
+	}
+	stored := bodyBytes(t, e.ts.Store)
+	t.Logf("60 × 1 MiB Creates: statuses %v, %d MiB of bodies stored", statuses, stored>>20)
+	if statuses[http.StatusAccepted] > 20 || statuses[http.StatusTooManyRequests] < 40 || stored > 20*federation.MaxInboxBody {
+		t.Fatalf("one actor stored %d bodies (%d bytes): statuses %v", statuses[http.StatusAccepted], stored, statuses)
+	}
+	// Given up at once: the object, sent by reference, is 404 at its origin.
+	failed := e.activity(e.carol, "Create", map[string]any{"object": e.carol.base + "/gone", "padding": pad})
+	wantStatus(t, "a Create that will fail", e.post(e.signed(e.carol, "/inbox", failed), nil), http.StatusAccepted)
+	drainInbox(t, e.ts.Fed)
+	if n := bodyBytes(t, e.ts.Store); n > models.KeptFailedBody {
+		t.Fatalf("%d bytes of bodies left after processing, want at most the failed item's excerpt (%d)", n, models.KeptFailedBody)
+	}
+	var a struct{ ID string }
+	json.Unmarshal(failed, &a)
+	it, err := e.ts.Store.InboxItemByActivityID(ctx, a.ID)
+	if err != nil || it.Error == "" || len(it.Body) == 0 {
+		t.Fatalf("the failed item kept no excerpt: %+v %v", it, err)
+	}
+}
+
+// bodyBytes sums the stored inbox bodies.
+func bodyBytes(t *testing.T, s *models.Store) int {
+	t.Helper()
+	n, err := s.InboxBodyBytes(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return int(n)
+}
+
+// keyStandIn serves keys slowly or not at all and counts the fetches.
+type keyStandIn struct {
+	srv     *httptest.Server
+	fetches atomic.Int64
+	waiting chan string   // a slow fetch arrived
+	release chan struct{} // closed: slow fetches answer (404)
+}
+
+func newKeyStandIn(t *testing.T) *keyStandIn {
+	k := &keyStandIn{waiting: make(chan string, 100), release: make(chan struct{})}
+	k.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		k.fetches.Add(1)
+		if strings.HasPrefix(r.URL.Path, "/slow/") {
+			k.waiting <- r.URL.Path
+			select {
+			case <-k.release:
+			case <-r.Context().Done():
+			}
+		}
+		http.Error(w, "no such key", http.StatusInternalServerError)
+	}))
+	t.Cleanup(func() {
+		select {
+		case <-k.release:
+		default:
+			close(k.release)
+		}
+		k.srv.Close()
+	})
+	return k
+}
+
+// limitKeyFailure: concurrent requests naming one key that cannot be
+// fetched share one fetch; later ones are answered from the remembered
+// failure (401 with Retry-After) without fetching again.
+func limitKeyFailure(t *testing.T, e *limitsEnv) {
+	k := newKeyStandIn(t)
+	keyID := k.srv.URL + "/slow/one#main-key"
+	req := func() *hreq {
+		return e.unsigned("/inbox", e.like(e.bob)).signAs(keyID, e.mallory, hostileStdHeaders, hostileStdHeaders)
+	}
+	const n = 5
+	done := make(chan *httptest.ResponseRecorder, n)
+	for range n {
+		go func() { done <- e.post(req(), nil) }()
+	}
+	<-k.waiting
+	// The others join the fetch in progress (they are not answered before
+	// it ends): release it only once all are in.
+	waitUntil(t, 10*time.Second, "requests joining the fetch", func() bool {
+		var m dto.Metric
+		e.ts.Fed.Metrics.KeyFetchWaiting.Write(&m)
+		return m.GetGauge().GetValue() == n
+	})
+	close(k.release)
+	for range n {
+		wantStatus(t, "naming the failing key", <-done, http.StatusUnauthorized)
+	}
+	rec := e.post(req(), nil)
+	wantStatus(t, "again", rec, http.StatusUnauthorized)
+	if rec.Header().Get("Retry-After") == "" || !strings.Contains(rec.Body.String(), "remembered") {
+		t.Fatalf("the remembered failure: %s (Retry-After %q)", rec.Body, rec.Header().Get("Retry-After"))
+	}
+	if got := k.fetches.Load(); got != 1 {
+		t.Fatalf("%d fetches of one key for %d requests, want 1", got, n+1)
+	}
+}
+
+// limitKeyCap: key fetches run at most Config.KeyFetches at once; a
+// request over the cap is answered 429 with Retry-After at once, and no
+// request waiting for a key fetch has its body read.
+func limitKeyCap(t *testing.T, e *limitsEnv) {
+	k := newKeyStandIn(t)
+	const n = 6
+	type sent struct {
+		spy *readSpy
+		rec *httptest.ResponseRecorder
+	}
+	done := make(chan sent, n)
+	spies := make([]*readSpy, n)
+	for i := range n {
+		body := e.like(e.bob)
+		h := e.unsigned("/inbox", body).signAs(fmt.Sprintf("%s/slow/%d#main-key", k.srv.URL, i), e.mallory, hostileStdHeaders, hostileStdHeaders)
+		spies[i] = &readSpy{r: bytes.NewReader(body)}
+		go func() { done <- sent{spies[i], e.post(h, spies[i])} }()
+	}
+	for range 2 {
+		<-k.waiting
+	}
+	// Everyone but the two fetching is answered while those wait.
+	for range n - 2 {
+		s := <-done
+		wantStatus(t, "over the cap", s.rec, http.StatusTooManyRequests)
+		if s.spy.read.Load() {
+			t.Fatal("the body of a request refused for a busy key fetch was read")
+		}
+	}
+	for _, s := range spies {
+		if s.read.Load() {
+			t.Fatal("a body was read while its key was being fetched")
+		}
+	}
+	close(k.release)
+	for range 2 {
+		wantStatus(t, "fetched, failed", (<-done).rec, http.StatusUnauthorized)
+	}
+	if got := k.fetches.Load(); got != 2 {
+		t.Fatalf("%d key fetches, want 2", got)
+	}
+}
+
+// waitUntil polls cond until it holds or within passes.
+func waitUntil(t *testing.T, within time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.After(within)
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	for !cond() {
+		select {
+		case <-deadline:
+			t.Fatalf("%s: not within %s", what, within)
+		case <-tick.C:
+		}
+	}
+}
+
+// limitStall: a Create whose parent is on an origin trickling its answer
+// byte by byte does not delay another sender's Like: the running worker
+// applies the Like within seconds while the Create still waits.
+func limitStall(t *testing.T, e *limitsEnv) {
+	var open atomic.Int64
+	started, feed := make(chan struct{}, 10), make(chan struct{})
+	origin := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		open.Add(1)
+		defer open.Add(-1)
+		w.Header().Set("Content-Type", "application/activity+json")
+		w.WriteHeader(http.StatusOK)
+		w.Write([]byte("{"))
+		w.(http.Flusher).Flush()
+		started <- struct{}{}
+		for {
+			select {
+			case <-r.Context().Done():
+				return
+			case <-feed:
+				w.Write([]byte(" "))
+				w.(http.Flusher).Flush()
+			}
+		}
+	}))
+	defer func() {
+		origin.CloseClientConnections()
+		origin.Close()
+	}()
+	ctx, cancel := context.WithCancel(context.Background())
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		e.ts.Fed.Run(ctx)
+	}()
+	defer func() {
+		cancel()
+		<-stopped
+	}()
+	note := map[string]any{"id": e.id(e.eve, "notes"), "type": "Note", "attributedTo": e.eve.uri, "inReplyTo": origin.URL + "/notes/parent",
+		"content": "<p>wait</p>", "to": []any{asContext + "#Public"}}
+	wantStatus(t, "hostile Create", e.post(e.signed(e.eve, "/inbox", e.activity(e.eve, "Create", map[string]any{"object": note})), nil), http.StatusAccepted)
+	select {
+	case <-started:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the trickling parent was never fetched")
+	}
+	like := e.like(e.carol)
+	var a struct{ ID string }
+	json.Unmarshal(like, &a)
+	sent := time.Now()
+	wantStatus(t, "Like", e.post(e.signed(e.carol, "/inbox", like), nil), http.StatusAccepted)
+	deadline := sent.Add(5 * time.Second)
+	for {
+		if it, err := e.ts.Store.InboxItemByActivityID(context.Background(), a.ID); err == nil && it.ProcessedAt != nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the Like was not applied within 5 s while the hostile Create waited")
+		}
+		select { // one more byte: the hostile fetch stays alive
+		case feed <- struct{}{}:
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+	if open.Load() != 1 {
+		t.Fatal("the hostile fetch is not in progress any more")
+	}
+	t.Logf("Like applied %s after it was sent, while the hostile Create waited", time.Since(sent).Round(time.Millisecond))
+}
+
+// limitFollows: 100 Follows from one actor queue one signed Accept; a
+// Follow after its Undo is new and answered.
+func limitFollows(t *testing.T, e *limitsEnv) {
+	ctx := context.Background()
+	follow := func() []byte {
+		return e.activity(e.bob, "Follow", map[string]any{"object": "http://blog.test/users/blog"})
+	}
+	for range 100 {
+		rec := e.post(e.signed(e.bob, "/inbox", follow()), nil)
+		if rec.Code == http.StatusTooManyRequests {
+			drainInbox(t, e.ts.Fed) // the pending cap; the per-actor rate is 30 a minute
+			e.ts.writeLimits.inboxActor.forget(e.bob.uri)
+			rec = e.post(e.signed(e.bob, "/inbox", follow()), nil)
+		}
+		wantStatus(t, "Follow", rec, http.StatusAccepted)
+	}
+	drainInbox(t, e.ts.Fed)
+	if n, _ := e.ts.Store.CountPendingDeliveries(ctx); n != 1 {
+		t.Fatalf("100 Follows queued %d Accepts, want 1", n)
+	}
+	last := follow()
+	var f struct{ ID string }
+	json.Unmarshal(last, &f)
+	wantStatus(t, "Follow", e.post(e.signed(e.bob, "/inbox", last), nil), http.StatusAccepted)
+	wantStatus(t, "Undo", e.post(e.signed(e.bob, "/inbox", e.activity(e.bob, "Undo", map[string]any{"object": f.ID})), nil), http.StatusAccepted)
+	drainInbox(t, e.ts.Fed)
+	wantStatus(t, "Follow after Undo", e.post(e.signed(e.bob, "/inbox", follow()), nil), http.StatusAccepted)
+	drainInbox(t, e.ts.Fed)
+	if n, _ := e.ts.Store.CountPendingDeliveries(ctx); n != 2 {
+		t.Fatalf("a Follow after an Undo: %d Accepts queued, want 2", n)
+	}
+}

@@ -22,6 +22,9 @@ type RateLimit struct {
 // default (see withDefaults).
 type RateLimits struct {
 	Pingback, Webmention, Interact, Comment RateLimit
+	// InboxActor and InboxHost bound inbox POSTs per verified signer and
+	// per signer's host (see inboxGate), not per client address.
+	InboxActor, InboxHost RateLimit
 }
 
 // withDefaults fills the zero fields. Honest senders stay well under them:
@@ -40,12 +43,18 @@ func (r RateLimits) withDefaults() RateLimits {
 	def(&r.Webmention, 10, time.Minute)
 	def(&r.Interact, 5, time.Minute)
 	def(&r.Comment, 10, 10*time.Minute)
+	// A person replies, likes and boosts a few times a minute at most; a
+	// big instance sends a blog a few activities a second when an article
+	// goes round. Senders retry a 429 later, so a burst is delayed, not lost.
+	def(&r.InboxActor, 30, time.Minute)
+	def(&r.InboxHost, 300, time.Minute)
 	return r
 }
 
 // writeLimiters are the limiters of the anonymous write endpoints.
 type writeLimiters struct {
 	pingback, webmention, interact, comment *rateLimiter
+	inboxActor, inboxHost                   *rateLimiter
 }
 
 func newWriteLimiters(r RateLimits) writeLimiters {
@@ -54,6 +63,8 @@ func newWriteLimiters(r RateLimits) writeLimiters {
 		webmention: newRateLimiter(r.Webmention.Max, r.Webmention.Window),
 		interact:   newRateLimiter(r.Interact.Max, r.Interact.Window),
 		comment:    newRateLimiter(r.Comment.Max, r.Comment.Window),
+		inboxActor: newRateLimiter(r.InboxActor.Max, r.InboxActor.Window),
+		inboxHost:  newRateLimiter(r.InboxHost.Max, r.InboxHost.Window),
 	}
 }
 

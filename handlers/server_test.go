@@ -40,6 +40,13 @@ func newTestServerWith(t *testing.T, store *models.Store) *testServer {
 // and private-peers switch (true lets stand-ins on loopback federate).
 func buildTestServer(t *testing.T, store *models.Store, base string, allowPrivate bool) *testServer {
 	t.Helper()
+	return buildTestServerTuned(t, store, base, allowPrivate, nil, nil)
+}
+
+// buildTestServerTuned is buildTestServer with the federation and handler
+// configurations edited first (limits, budgets).
+func buildTestServerTuned(t *testing.T, store *models.Store, base string, allowPrivate bool, fedCfg func(*federation.Config), cfg func(*Config)) *testServer {
+	t.Helper()
 	ctx := context.Background()
 	if _, err := store.EnsureSettings(ctx, func() (string, string, string, string, error) {
 		bp, bpub, err := federation.GenerateKeyPair()
@@ -56,7 +63,11 @@ func buildTestServer(t *testing.T, store *models.Store, base string, allowPrivat
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	fed, err := federation.NewService(federation.Config{URLs: urls, AllowPrivatePeers: allowPrivate}, store, log)
+	fc := federation.Config{URLs: urls, AllowPrivatePeers: allowPrivate}
+	if fedCfg != nil {
+		fedCfg(&fc)
+	}
+	fed, err := federation.NewService(fc, store, log)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +75,11 @@ func buildTestServer(t *testing.T, store *models.Store, base string, allowPrivat
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := New(store, fed, views, web.DirStore{Dir: t.TempDir()}, Config{URLs: urls, MaxUploadBytes: 1 << 20}, log)
+	hc := Config{URLs: urls, MaxUploadBytes: 1 << 20}
+	if cfg != nil {
+		cfg(&hc)
+	}
+	srv := New(store, fed, views, web.DirStore{Dir: t.TempDir()}, hc, log)
 	e := echo.New()
 	srv.Routes(e)
 	return &testServer{Server: srv, Echo: e, t: t}

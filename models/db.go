@@ -88,7 +88,10 @@ func Open(ctx context.Context, opt Options) (*Store, error) {
 		}
 		// WAL lets readers run beside the writer; busy_timeout makes a second
 		// process (fedpress post while serve runs) wait instead of failing.
-		dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+		// journal_size_limit cuts the WAL file back after a checkpoint: a
+		// burst of large writes (inbox bodies) would otherwise leave it at
+		// its high-water mark for good.
+		dsn := "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=foreign_keys(1)&_pragma=synchronous(NORMAL)&_pragma=journal_size_limit(4194304)&_txlock=immediate"
 		db, err = gorm.Open(sqlite.Open(dsn), cfg)
 		if err != nil {
 			return nil, fmt.Errorf("open sqlite %s: %w", path, err)

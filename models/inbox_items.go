@@ -7,6 +7,7 @@ import (
 	"slices"
 	"time"
 
+	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 )
 
@@ -53,11 +54,21 @@ RETURNING inbox_items.*`
 	return items, nil
 }
 
+// KeptFailedBody is how much of a given-up item's body is kept for
+// debugging, in characters.
+const KeptFailedBody = 64 << 10
+
 // FinishInboxItem marks an item processed; errText records why it was
-// given up (empty for success).
+// given up (empty for success). The body is dropped (the row stays, so its
+// activity id still deduplicates) or, for a failure, cut to
+// KeptFailedBody: what the worker applied no longer takes space.
 func (s *Store) FinishInboxItem(ctx context.Context, id uint, at time.Time, attempts int, errText string) error {
+	body := gorm.Expr("''")
+	if errText != "" {
+		body = gorm.Expr("substr(body, 1, ?)", KeptFailedBody)
+	}
 	err := s.q(ctx).Model(&InboxItem{}).Where("id = ?", id).Updates(map[string]any{
-		"processed_at": at, "error": errText, "attempts": attempts, "claimed_by": "", "claimed_at": nil,
+		"processed_at": at, "error": errText, "attempts": attempts, "claimed_by": "", "claimed_at": nil, "body": body,
 	}).Error
 	if err != nil {
 		return fmt.Errorf("finish inbox item %d: %w", id, err)
@@ -74,6 +85,54 @@ func (s *Store) RetryInboxItem(ctx context.Context, id uint, next time.Time, att
 		return fmt.Errorf("reschedule inbox item %d: %w", id, err)
 	}
 	return nil
+}
+
+// RenewInboxClaims re-stamps holder's claims on the given unprocessed
+// items, so that a worker still holding them is not taken for dead.
+func (s *Store) RenewInboxClaims(ctx context.Context, holder string, ids []uint, now time.Time) error {
+	for chunk := range slices.Chunk(ids, 500) {
+		err := s.q(ctx).Model(&InboxItem{}).Where("claimed_by = ? AND processed_at IS NULL AND id IN ?", holder, chunk).
+			Update("claimed_at", now).Error
+		if err != nil {
+			return fmt.Errorf("renew inbox claims of %s: %w", holder, err)
+		}
+	}
+	return nil
+}
+
+// CountPendingInboxOf counts actor's unprocessed items, up to limit (an
+// index range scan of at most limit entries; see migration 8).
+func (s *Store) CountPendingInboxOf(ctx context.Context, actor string, limit int) (int64, error) {
+	var n int64
+	err := s.q(ctx).Raw(`SELECT COUNT(*) FROM (SELECT 1 FROM inbox_items WHERE actor_uri = ? AND processed_at IS NULL LIMIT ?) AS pending`, actor, limit).
+		Scan(&n).Error
+	if err != nil {
+		return 0, fmt.Errorf("count pending inbox items of %s: %w", actor, err)
+	}
+	return n, nil
+}
+
+// PurgeFailedInboxBodies drops the kept bodies of processed items
+// processed before cutoff, and of all but the newest keep failed ones, and
+// returns how many it dropped. Rows stay (see PurgeInboxItems).
+func (s *Store) PurgeFailedInboxBodies(ctx context.Context, cutoff time.Time, keep int) (int64, error) {
+	res := s.q(ctx).Exec(`UPDATE inbox_items SET body = '' WHERE processed_at IS NOT NULL AND body <> '' AND (
+		error = '' OR processed_at < ? OR id NOT IN (
+			SELECT id FROM inbox_items WHERE processed_at IS NOT NULL AND body <> '' AND error <> '' ORDER BY id DESC LIMIT ?))`,
+		cutoff, keep)
+	if res.Error != nil {
+		return 0, fmt.Errorf("purge bodies of failed inbox items: %w", res.Error)
+	}
+	return res.RowsAffected, nil
+}
+
+// InboxBodyBytes is the size of the stored inbox bodies, in characters.
+func (s *Store) InboxBodyBytes(ctx context.Context) (int64, error) {
+	var n int64
+	if err := s.q(ctx).Model(&InboxItem{}).Select("COALESCE(SUM(LENGTH(body)), 0)").Scan(&n).Error; err != nil {
+		return 0, fmt.Errorf("size of inbox bodies: %w", err)
+	}
+	return n, nil
 }
 
 // CountPendingInbox counts items not yet processed (the queue depth).

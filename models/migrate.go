@@ -67,6 +67,14 @@ func migrations() []migration {
 			}
 			return tx.Migrator().AddColumn(&Interaction{}, "StampedAt")
 		}},
+		{8, "inbox limits: pending items by actor, follows answered", func(tx *gorm.DB) error {
+			if !tx.Migrator().HasColumn(&Follower{}, "AnsweredAt") {
+				if err := tx.Migrator().AddColumn(&Follower{}, "AnsweredAt"); err != nil {
+					return err
+				}
+			}
+			return tx.Exec(`CREATE INDEX IF NOT EXISTS idx_inbox_items_pending_actor ON inbox_items (actor_uri) WHERE processed_at IS NULL`).Error
+		}},
 		{11, "article revisions, file ids, date settings", migrateRevisions},
 		{12, "full-text search index", migrateSearch},
 		{13, "image variants and featured image", func(tx *gorm.DB) error {

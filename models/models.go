@@ -317,6 +317,7 @@ type Follower struct {
 	RemoteActor      RemoteActor `gorm:"constraint:OnDelete:CASCADE"`
 	FollowActivityID string      `gorm:"type:text"`
 	Status           string      `gorm:"size:16;index;not null"`
+	AnsweredAt       *time.Time  // last Accept queued for a Follow received (see the inbox's inboxFollow)
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
 }

@@ -34,6 +34,14 @@ func (s *Store) UpsertFollower(ctx context.Context, localUsername string, actorI
 	return f, created, err
 }
 
+// SetFollowerAnswered records when a follower's Follow was last answered.
+func (s *Store) SetFollowerAnswered(ctx context.Context, id uint, at time.Time) error {
+	if err := s.q(ctx).Model(&Follower{}).Where("id = ?", id).Update("answered_at", at).Error; err != nil {
+		return fmt.Errorf("follower %d answered: %w", id, err)
+	}
+	return nil
+}
+
 // FollowerByID loads a follower with its actor.
 func (s *Store) FollowerByID(ctx context.Context, id uint) (*Follower, error) {
 	var f Follower

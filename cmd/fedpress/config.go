@@ -41,6 +41,9 @@ type config struct {
 	stderr            io.Writer      // warnings of openStore
 	SMTPURL           string
 	SMTPFrom          string
+	// Inbox limits: activities per minute per signing actor and per host,
+	// and stored unprocessed activities per actor.
+	InboxPerActor, InboxPerHost, InboxPendingPerActor int
 }
 
 // newFlagSet registers the flags a command uses; common ones are always
@@ -65,7 +68,10 @@ func newFlagSet(name string, stderr io.Writer, cfg *config, server bool) *flag.F
 		fs.IntVar(&cfg.MaxUploadMB, "max-upload-mb", 10, "largest image upload in MiB (env FEDPRESS_MAX_UPLOAD_MB)")
 		fs.IntVar(&cfg.Workers, "workers", 32, "concurrent deliveries (env FEDPRESS_WORKERS)")
 		fs.IntVar(&cfg.PerHost, "per-host", 4, "concurrent deliveries per remote host (env FEDPRESS_PER_HOST)")
-		fs.IntVar(&cfg.InboxWorkers, "inbox-workers", 0, "incoming activities applied at once, in per-sender lanes (env FEDPRESS_INBOX_WORKERS; 0 = 8 on PostgreSQL, 2 on SQLite)")
+		fs.IntVar(&cfg.InboxWorkers, "inbox-workers", 0, "incoming activities using the database at once; those waiting for a remote server do not count (env FEDPRESS_INBOX_WORKERS; 0 = 8 on PostgreSQL, 2 on SQLite)")
+		fs.IntVar(&cfg.InboxPerActor, "inbox-per-actor", 30, "inbox activities accepted per minute from one signing actor; more get 429 with Retry-After (env FEDPRESS_INBOX_PER_ACTOR)")
+		fs.IntVar(&cfg.InboxPerHost, "inbox-per-host", 300, "inbox activities accepted per minute from one remote host (env FEDPRESS_INBOX_PER_HOST)")
+		fs.IntVar(&cfg.InboxPendingPerActor, "inbox-pending-per-actor", 20, "stored activities of one actor waiting to be processed; more get 429 (env FEDPRESS_INBOX_PENDING_PER_ACTOR)")
 		fs.StringVar(&cfg.TrustedProxies, "trusted-proxies", "", "comma-separated addresses or networks (127.0.0.1, 10.0.0.0/8) of the reverse proxies whose X-Forwarded-For names the client; empty = the connection's address is the client (env FEDPRESS_TRUSTED_PROXIES)")
 		fs.StringVar(&cfg.SMTPURL, "smtp-url", "", "send e-mail (comment notifications, password resets) through smtp://user:pass@host:port (STARTTLS when offered) or smtps://… (TLS); empty = no e-mail (env FEDPRESS_SMTP_URL)")
 		fs.StringVar(&cfg.SMTPFrom, "smtp-from", "", "sender of the blog's e-mail, like \"My blog <blog@example.com>\" (env FEDPRESS_SMTP_FROM)")
@@ -125,6 +131,9 @@ func (c *config) validate() error {
 		return fmt.Errorf("%w: --trusted-proxies: %v", errUsage, err)
 	}
 	c.trustedProxies = proxies
+	if c.InboxPerActor < 0 || c.InboxPerHost < 0 || c.InboxPendingPerActor < 0 {
+		return fmt.Errorf("%w: --inbox-per-actor, --inbox-per-host and --inbox-pending-per-actor cannot be negative", errUsage)
+	}
 	if c.MaxUploadMB < 0 {
 		return fmt.Errorf("%w: --max-upload-mb must be positive", errUsage)
 	}

@@ -74,6 +74,7 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, serv
 	fed, err := federation.NewService(federation.Config{
 		URLs: urls, AllowPrivatePeers: cfg.AllowPrivatePeers, UserAgent: "fedpress/" + version + " (+" + urls.Base.String() + ")",
 		Workers: cfg.Workers, PerHost: cfg.PerHost, InboxWorkers: cfg.InboxWorkers, Instance: cfg.InstanceName, Registry: reg,
+		InboxPendingPerActor: cfg.InboxPendingPerActor,
 	}, store, log)
 	if err != nil {
 		return fmt.Errorf("federation: %w", err)
@@ -149,6 +150,10 @@ func cmdServe(ctx context.Context, args []string, stdout, stderr io.Writer, serv
 		MetricsEnabled: cfg.Metrics, MetricsToken: cfg.MetricsToken, AllowPrivatePeers: cfg.AllowPrivatePeers, Version: version, Registry: reg,
 		TrustedProxies: cfg.trustedProxies,
 		MailEnabled:    cfg.SMTPURL != "",
+		RateLimits: handlers.RateLimits{
+			InboxActor: handlers.RateLimit{Max: cfg.InboxPerActor, Window: time.Minute},
+			InboxHost:  handlers.RateLimit{Max: cfg.InboxPerHost, Window: time.Minute},
+		},
 	}, log)
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true

@@ -267,11 +267,17 @@ type proc struct {
 	addr   string // serve only
 }
 
+// noInboxLimits lifts the inbox's per-sender limits: these tests flood it
+// from a few actors on purpose (the limits have their own tests).
+func noInboxLimits() []string {
+	return []string{"--inbox-per-actor", "1000000", "--inbox-per-host", "1000000", "--inbox-pending-per-actor", "1000000"}
+}
+
 // serve starts `fedpress serve` on addr and waits for /healthz and the
 // delivery workers.
 func (e *env) serve(name, addr string, extra ...string) *proc {
 	e.t.Helper()
-	p := e.start(name, append([]string{"serve", "--addr", addr}, extra...))
+	p := e.start(name, append(append([]string{"serve", "--addr", addr}, noInboxLimits()...), extra...))
 	p.addr = addr
 	e.waitReady(p, func() error {
 		if err := testproc.Healthy("http://" + addr); err != nil {
