@@ -320,3 +320,172 @@ func TestPeerRulesOnTheOldArticleShape(t *testing.T) {
 		t.Errorf("Mastodon's view of a Note: %+v", m)
 	}
 }
+
+// otherPeer is what a server keeps of a Note apart from its text: a title
+// field of its own, a content warning, and each attachment's description.
+type otherPeer struct {
+	name    string
+	shown   func(obj map[string]any) bool // nil: the accepted types were not read
+	title   func(obj map[string]any) string
+	warning func(obj map[string]any) string
+	alts    func(obj map[string]any) []string
+}
+
+// attachmentNames reads name as the description of every attachment with a
+// usable url (a string, or a list whose first entry has an href).
+func attachmentNames(obj map[string]any, summaryFirst bool) []string {
+	list, ok := obj["attachment"].([]any)
+	if !ok && obj["attachment"] != nil {
+		list = []any{obj["attachment"]}
+	}
+	var out []string
+	for _, a := range list {
+		am, _ := a.(map[string]any)
+		if am == nil {
+			continue
+		}
+		switch u := am["url"].(type) {
+		case string:
+			if u == "" {
+				continue
+			}
+		case []any:
+			if len(u) == 0 {
+				continue
+			}
+		default:
+			continue
+		}
+		alt, _ := am["name"].(string)
+		if s, _ := am["summary"].(string); summaryFirst && s != "" {
+			alt = s
+		}
+		out = append(out, alt)
+	}
+	return out
+}
+
+// The rules of the servers other than Mastodon and GoToSocial, each read
+// from its source (cited per server), applied to the default Note: none
+// shows a separate title (the title is the first line of the content),
+// none hides the text behind a warning, and every one keeps each image's
+// alt text, the featured image first.
+func TestOtherPeersKeepAltTextsAndShowNoWarning(t *testing.T) {
+	noteTypes := func(types ...string) func(map[string]any) bool {
+		return func(obj map[string]any) bool { return slices.Contains(types, str(obj["type"])) }
+	}
+	peers := []otherPeer{
+		{
+			// friendica/friendica src/Protocol/ActivityPub/Receiver.php:
+			// CONTENT_TYPES; processObject reads name, summary, content;
+			// processAttachments keeps each attachment's name.
+			// src/Protocol/ActivityPub/Processor.php: processContent makes
+			// title of name and content-warning of summary;
+			// storeAttachmentAsMedia skips an empty url and stores name as
+			// the media description.
+			name:    "Friendica",
+			shown:   noteTypes("Note", "Article", "Video", "Image", "Event", "Audio", "Page", "Question"),
+			title:   func(o map[string]any) string { return str(o["name"]) },
+			warning: func(o map[string]any) string { return str(o["summary"]) },
+			alts:    func(o map[string]any) []string { return attachmentNames(o, false) },
+		},
+		{
+			// misskey-dev/misskey packages/backend/src/core/activitypub/
+			// type.ts: validPost lists the types made notes of;
+			// models/ApNoteService.ts: cw is summary, every attachment goes
+			// through ApImageService.createImage, which wants a string url
+			// (https in production) and stores name as the file's comment.
+			// A Misskey note has no title.
+			name:    "Misskey",
+			shown:   noteTypes("Note", "Question", "Article", "Audio", "Document", "Image", "Page", "Video", "Event"),
+			title:   func(map[string]any) string { return "" },
+			warning: func(o map[string]any) string { return str(o["summary"]) },
+			alts:    func(o map[string]any) []string { return attachmentNames(o, false) },
+		},
+		{
+			// pleroma-social/pleroma lib/pleroma/web/mastodon_api/views/
+			// status_view.ex: spoiler_text is summary, render_content puts
+			// name (linked) before content, attachment.json's description is
+			// the attachment's name.
+			name:    "Pleroma",
+			title:   func(o map[string]any) string { return str(o["name"]) },
+			warning: func(o map[string]any) string { return str(o["summary"]) },
+			alts:    func(o map[string]any) []string { return attachmentNames(o, false) },
+		},
+		{
+			// external-mirrors/akkoma (Akkoma) the same status_view.ex, but
+			// the description is the attachment's summary, else its name.
+			name:    "Akkoma",
+			title:   func(o map[string]any) string { return str(o["name"]) },
+			warning: func(o map[string]any) string { return str(o["summary"]) },
+			alts:    func(o map[string]any) []string { return attachmentNames(o, true) },
+		},
+		{
+			// Automattic/wordpress-activitypub includes/handler/class-create.php:
+			// validate_object wants a content; a public non-reply is stored only when the activitypub_create_posts
+			// option is on (off by default), through includes/collection/
+			// class-posts.php: post_title is name, post_content the content,
+			// post_excerpt summary (an excerpt, not a warning);
+			// includes/class-attachments.php appends a gallery whose <img alt>
+			// is each attachment's name.
+			name:    "WordPress-AP",
+			shown:   func(o map[string]any) bool { _, ok := o["content"].(string); return ok },
+			title:   func(o map[string]any) string { return str(o["name"]) },
+			warning: func(map[string]any) string { return "" },
+			alts:    func(o map[string]any) []string { return attachmentNames(o, false) },
+		},
+		{
+			// TryGhost/ActivityPub src/post/post.service.ts (getByApId):
+			// Note and Article only; title is name, summary goes through
+			// classifySummary (src/post/post.entity.ts), a content warning
+			// only when sensitive is true; getPostAttachments keeps each
+			// attachment with a url and its name.
+			name:  "Ghost",
+			shown: noteTypes("Note", "Article"),
+			title: func(o map[string]any) string { return str(o["name"]) },
+			warning: func(o map[string]any) string {
+				if s, _ := o["sensitive"].(bool); s {
+					return str(o["summary"])
+				}
+				return ""
+			},
+			alts: func(o map[string]any) []string { return attachmentNames(o, false) },
+		},
+	}
+
+	e := newOutEnv(t, nil)
+	ctx := context.Background()
+	st, _ := e.store.GetSettings(ctx)
+	st.ObjectType = models.ObjectTypeLead
+	if err := e.store.SaveSettings(ctx, st); err != nil {
+		t.Fatal(err)
+	}
+	wantAlts := []string{"Delegations at the table", "Bar chart of trade, 2010 to 2012"}
+	for _, tc := range []struct{ slug, summary string }{
+		{"talks", "Two days of talks ended without a date for the next round."},
+		{"talks-2", ""},
+	} {
+		art := peerArticle(t, e, tc.slug, tc.summary)
+		d, err := e.svc.ArticleObject(ctx, art)
+		if err != nil {
+			t.Fatal(err)
+		}
+		obj := asPeerSees(t, d)
+		for _, p := range peers {
+			t.Run(p.name+"/"+art.Slug, func(t *testing.T) {
+				if p.shown != nil && !p.shown(obj) {
+					t.Fatalf("%s makes nothing of type %v", p.name, obj["type"])
+				}
+				if title := p.title(obj); title != "" {
+					t.Errorf("a separate title %q besides the one in the content", title)
+				}
+				if w := p.warning(obj); w != "" {
+					t.Errorf("content warning %q hides the article", w)
+				}
+				if alts := p.alts(obj); !slices.Equal(alts, wantAlts) {
+					t.Errorf("alt texts %q, want %q (the figure's image first)", alts, wantAlts)
+				}
+			})
+		}
+	}
+}
