@@ -42,7 +42,7 @@ func TestHeldCommentShownToItsPoster(t *testing.T) {
 	// The poster sees it, marked, on a page no cache keeps.
 	rec = f.getWith(page, held)
 	pubStatus(t, rec, http.StatusOK)
-	pubHas(t, rec, `class="comment depth-1 comment-held"`, "Your comment is awaiting moderation.", "My held words")
+	pubHas(t, rec, `class="comment depth-1 comment-held"`, "Your comment is awaiting moderation.", "My held words", "Your comment on “")
 	pubLacks(t, rec, "replytocom="+itoa(mine.ID)) // no answers to a held comment
 	if cc := rec.Header().Get("Cache-Control"); cc != "private, no-store" {
 		t.Errorf("Cache-Control = %q", cc)
