@@ -13,10 +13,7 @@ func (s *Server) Routes(e *echo.Echo) {
 	e.IPExtractor = s.ipExtractor()
 	e.Pre(s.securityHeaders())
 	e.Pre(headAsGet)
-	e.Pre(middleware.AddTrailingSlashWithConfig(middleware.TrailingSlashConfig{
-		RedirectCode: 301,
-		Skipper:      trailingSlashSkipper,
-	}))
+	e.Pre(addTrailingSlash)
 	e.Use(middleware.RecoverWithConfig(middleware.RecoverConfig{DisableStackAll: true}))
 	e.Use(s.requestLog)
 	e.Use(s.metricsMiddleware)
