@@ -251,24 +251,14 @@ func TestMigrateRevisions(t *testing.T) {
 			}
 			s.Close()
 
-			raw := rawDB(t, dial)
-			for _, stmt := range []string{
+			s = upgradeFrom(ctx, t, opt, dial, 11,
 				"DROP TABLE article_revisions",
 				"DROP INDEX idx_articles_file_key",
 				"ALTER TABLE articles DROP COLUMN file_key",
 				"ALTER TABLE settings DROP COLUMN time_zone",
 				"ALTER TABLE settings DROP COLUMN date_format",
 				"DELETE FROM schema_migrations WHERE version >= 11",
-			} {
-				if err := raw.Exec(stmt).Error; err != nil {
-					t.Fatalf("%s: %v", stmt, err)
-				}
-			}
-
-			s, err = models.Open(ctx, opt)
-			if err != nil {
-				t.Fatalf("migrate to v11: %v", err)
-			}
+			)
 			defer s.Close()
 			if v, _ := s.SchemaVersion(ctx); v < 11 {
 				t.Fatalf("schema version %d", v)

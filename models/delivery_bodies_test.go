@@ -387,6 +387,24 @@ func upgradeTarget(t *testing.T, backend string) (models.Options, gorm.Dialector
 }
 
 // rawDB opens dial outside models, closed when the test ends.
+// upgradeFrom takes a closed store's database back to the schema before
+// migration version (stmts undo it, including its schema_migrations row)
+// and opens it again, which applies the migration.
+func upgradeFrom(ctx context.Context, t *testing.T, opt models.Options, dial gorm.Dialector, version int, stmts ...string) *models.Store {
+	t.Helper()
+	raw := rawDB(t, dial)
+	for _, stmt := range stmts {
+		if err := raw.Exec(stmt).Error; err != nil {
+			t.Fatalf("%s: %v", stmt, err)
+		}
+	}
+	s, err := models.Open(ctx, opt)
+	if err != nil {
+		t.Fatalf("migrate to v%d: %v", version, err)
+	}
+	return s
+}
+
 func rawDB(t *testing.T, dial gorm.Dialector) *gorm.DB {
 	t.Helper()
 	raw, err := gorm.Open(dial, &gorm.Config{Logger: logger.Discard})

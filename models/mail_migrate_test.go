@@ -23,19 +23,10 @@ func TestMigrateMail(t *testing.T) {
 				t.Fatal(err)
 			}
 			s.Close()
-			raw := rawDB(t, dial)
-			for _, q := range []string{
+			s = upgradeFrom(ctx, t, opt, dial, 14,
 				"ALTER TABLE authors DROP COLUMN mute_held_mail", "ALTER TABLE authors DROP COLUMN mute_reply_mail",
 				"DROP TABLE mail_jobs", "DROP TABLE password_resets", "DELETE FROM schema_migrations WHERE version = 14",
-			} {
-				if err := raw.Exec(q).Error; err != nil {
-					t.Fatalf("%s: %v", q, err)
-				}
-			}
-			s, err = models.Open(ctx, opt)
-			if err != nil {
-				t.Fatalf("migrate to v14: %v", err)
-			}
+			)
 			defer s.Close()
 			a, err := s.AuthorByUsername(ctx, "old")
 			if err != nil || a.MuteHeldMail || a.MuteReplyMail {

@@ -99,20 +99,11 @@ func TestMigrateImageVariants(t *testing.T) {
 				t.Fatal(err)
 			}
 			s.Close()
-			raw := rawDB(t, dial)
-			for _, stmt := range []string{
+			s = upgradeFrom(ctx, t, opt, dial, 13,
 				"ALTER TABLE media DROP COLUMN variants",
 				"ALTER TABLE articles DROP COLUMN featured_media_id",
 				"DELETE FROM schema_migrations WHERE version >= 13",
-			} {
-				if err := raw.Exec(stmt).Error; err != nil {
-					t.Fatalf("%s: %v", stmt, err)
-				}
-			}
-			s, err = models.Open(ctx, opt)
-			if err != nil {
-				t.Fatalf("migrate to v13: %v", err)
-			}
+			)
 			defer s.Close()
 			got, err := s.MediaByPath(ctx, "old.jpg")
 			if err != nil || len(got.Variants) != 0 {

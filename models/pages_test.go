@@ -139,21 +139,12 @@ func TestMigratePages(t *testing.T) {
 			}
 			s.Close()
 
-			raw := rawDB(t, dial)
-			for _, stmt := range []string{
+			s = upgradeFrom(ctx, t, opt, dial, 15,
 				"DROP INDEX idx_articles_kind",
 				"ALTER TABLE articles DROP COLUMN kind",
 				"ALTER TABLE settings DROP COLUMN menu",
 				"DELETE FROM schema_migrations WHERE version = 15",
-			} {
-				if err := raw.Exec(stmt).Error; err != nil {
-					t.Fatalf("%s: %v", stmt, err)
-				}
-			}
-			s, err = models.Open(ctx, opt)
-			if err != nil {
-				t.Fatalf("migrate to v15: %v", err)
-			}
+			)
 			defer s.Close()
 			got, err := s.ArticleByID(ctx, art.ID)
 			if err != nil || got.Kind != models.ArticlePost || got.Permalink() != art.Permalink() {

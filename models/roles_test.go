@@ -52,22 +52,12 @@ func TestMigrateRoles(t *testing.T) {
 			}
 			s.Close()
 
-			raw := rawDB(t, dial)
-			for _, stmt := range []string{
+			s = upgradeFrom(ctx, t, opt, dial, 6,
 				"ALTER TABLE authors DROP COLUMN role",
 				"ALTER TABLE articles DROP COLUMN last_edited_by_id",
 				"DROP TABLE article_edits",
 				"DELETE FROM schema_migrations WHERE version >= 6",
-			} {
-				if err := raw.Exec(stmt).Error; err != nil {
-					t.Fatalf("%s: %v", stmt, err)
-				}
-			}
-
-			s, err = models.Open(ctx, opt)
-			if err != nil {
-				t.Fatalf("migrate to v6: %v", err)
-			}
+			)
 			defer s.Close()
 			if v, _ := s.SchemaVersion(ctx); v < 6 {
 				t.Fatalf("schema version %d", v)
