@@ -224,20 +224,11 @@ func runOne(common *harness.Common, backend, bin, dir string, conc int, hold, tr
 		return res, err
 	}
 	defer blog.Close()
-	if _, _, err := blog.Post("target", harness.ArticleMarkdown("An article", "target", "bench")); err != nil {
-		return res, err
-	}
-	store, err := blog.Store(ctx)
+	store, article, err := blog.PostArticle(ctx, "target", "An article")
 	if err != nil {
 		return res, err
 	}
 	defer store.Close()
-	art, err := store.ArticleBySlug(ctx, "target")
-	if err != nil {
-		return res, err
-	}
-	urls, _ := federation.NewURLs(blog.BaseURL)
-	article := urls.Article(art.ID)
 	hs, err := startStandIn(hold, trickle)
 	if err != nil {
 		return res, err

@@ -267,20 +267,11 @@ func runOne(common *harness.Common, backend, bin, dir string, n, c, actors int) 
 		return res, err
 	}
 	defer blog.Close()
-	if _, _, err := blog.Post("replied-to", harness.ArticleMarkdown("An article to reply to", "replied-to", "bench")); err != nil {
-		return res, err
-	}
-	store, err := blog.Store(ctx)
+	store, articleID, err := blog.PostArticle(ctx, "replied-to", "An article to reply to")
 	if err != nil {
 		return res, err
 	}
 	defer store.Close()
-	art, err := store.ArticleBySlug(ctx, "replied-to")
-	if err != nil {
-		return res, err
-	}
-	urls, _ := federation.NewURLs(blog.BaseURL)
-	articleID := urls.Article(art.ID)
 
 	rem, err := startRemote(actors)
 	if err != nil {

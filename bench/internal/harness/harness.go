@@ -31,6 +31,7 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 
+	"fedpress/federation"
 	"fedpress/models"
 	"fedpress/test/testproc"
 )
@@ -389,6 +390,30 @@ func (b *Blog) Post(slug, markdown string) (string, time.Duration, error) {
 // in WAL mode lets it read beside the server).
 func (b *Blog) Store(ctx context.Context) (*models.Store, error) {
 	return models.Open(ctx, models.Options{DatabaseURL: b.DSN, DataDir: b.Data, MaxOpenConns: 4})
+}
+
+// PostArticle posts a bench article under slug and opens the store: it
+// returns the store (the caller closes it) and the article's ActivityPub
+// id, what remote replies and likes name.
+func (b *Blog) PostArticle(ctx context.Context, slug, title string) (*models.Store, string, error) {
+	if _, _, err := b.Post(slug, ArticleMarkdown(title, slug, "bench")); err != nil {
+		return nil, "", err
+	}
+	store, err := b.Store(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	art, err := store.ArticleBySlug(ctx, slug)
+	if err != nil {
+		store.Close()
+		return nil, "", err
+	}
+	urls, err := federation.NewURLs(b.BaseURL)
+	if err != nil {
+		store.Close()
+		return nil, "", err
+	}
+	return store, urls.Article(art.ID), nil
 }
 
 // Proc is a running fedpress process. Its Out keeps the first MiB of
